@@ -1,0 +1,180 @@
+/**
+ * `asTfOptimizer`: any descent transformation as a `tf.Optimizer`, for tfjs-layers'
+ * `model.compile({ optimizer })` and `model.fit`.
+ *
+ * @packageDocumentation
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { DescentError, invalidOption } from './errors.js';
+import type { GradientTransformation } from './transform.js';
+import { type Params, type Tree, treeFlatten, treeLeaves, treePaths, treeUnflatten } from './tree.js';
+
+/** Options of {@link asTfOptimizer}. */
+export interface TfOptimizerOptions {
+  /**
+   * How to rebuild the transformation from `config` when tfjs deserialises a saved model's
+   * optimizer (`fromConfig`). Give a `name` to register it.
+   */
+  factory?: (config: tf.serialization.ConfigDict) => GradientTransformation<any>;
+  /** Registry name of `factory`; stored in `getConfig()` so `fromConfig` finds the factory. */
+  name?: string;
+  /** JSON-able options describing the transformation (returned by `getConfig()`). */
+  config?: tf.serialization.ConfigDict;
+}
+
+/** A named tensor, as tfjs optimizers exchange weights. */
+export interface NamedTensor {
+  name: string;
+  tensor: tf.Tensor;
+}
+
+const factories = new Map<string, (config: tf.serialization.ConfigDict) => GradientTransformation<any>>();
+
+/**
+ * A `tf.Optimizer` that runs a descent {@link GradientTransformation}. Registered with
+ * tfjs's serialization registry as `DescentOptimizer`.
+ */
+export class DescentTfOptimizer extends tf.Optimizer {
+  /** tfjs serialization class name (a static string survives minification). */
+  static className = 'DescentOptimizer';
+  private readonly transform: GradientTransformation<any>;
+  private readonly options: TfOptimizerOptions;
+  private names: string[] | undefined;
+  private state: unknown;
+
+  constructor(transform: GradientTransformation<any>, options: TfOptimizerOptions = {}) {
+    super();
+    this.transform = transform;
+    this.options = options;
+  }
+
+  /** Variables by name, as tfjs passes gradients (`{ name: grad }` or `[{ name, tensor }]`). */
+  override applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
+    const entries: [string, tf.Tensor][] = Array.isArray(variableGradients)
+      ? variableGradients.map((g) => [g.name, g.tensor])
+      : Object.entries(variableGradients);
+    const names = entries.map(([n]) => n).sort();
+    const registered = tf.engine().registeredVariables;
+    const params: Record<string, tf.Variable> = {};
+    const grads: Record<string, tf.Tensor> = {};
+    for (const [name, g] of entries) {
+      const v = registered[name];
+      if (v === undefined) invalidOption('DescentTfOptimizer.applyGradients', `variableGradients['${name}']`, name, 'the name of a registered tf.Variable');
+      params[name] = v;
+      grads[name] = g;
+    }
+    if (this.names === undefined) {
+      this.names = names;
+      this.state = tf.tidy(() => this.transform.init(params as Params) as unknown as tf.TensorContainer);
+    } else if (names.join('\u0000') !== this.names.join('\u0000')) {
+      throw new DescentError(
+        'structure-mismatch',
+        `DescentTfOptimizer.applyGradients: variableGradients must name the same variables on every call (first call: ${this.names.length}, now: ${names.length})`,
+        { parameter: 'variableGradients', value: names },
+      );
+    }
+    const previous = this.state;
+    this.state = tf.tidy(() => {
+      const { updates, state } = this.transform.update(grads as Params, previous, params as Params);
+      const ups = updates as Record<string, tf.Tensor>;
+      for (const name of names) (params[name] as tf.Variable).assign(tf.add(params[name] as tf.Variable, ups[name] as tf.Tensor));
+      return state as tf.TensorContainer;
+    });
+    const keep = new Set(treeLeaves(this.state as Tree<unknown>));
+    for (const t of treeLeaves(previous as Tree<unknown>)) if (t instanceof tf.Tensor && !keep.has(t)) t.dispose();
+    this.incrementIterations();
+  }
+
+  /** `{ name?, ...config }` as given to {@link asTfOptimizer}. */
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...(this.options.config ?? {}), ...(this.options.name ? { descentFactory: this.options.name } : {}) };
+  }
+
+  /** Rebuilds from `getConfig()` through a factory registered by {@link asTfOptimizer}. */
+  static override fromConfig<T extends tf.serialization.Serializable>(
+    cls: tf.serialization.SerializableConstructor<T>,
+    config: tf.serialization.ConfigDict,
+  ): T {
+    const name = config.descentFactory;
+    const factory = typeof name === 'string' ? factories.get(name) : undefined;
+    if (factory === undefined) {
+      throw new DescentError(
+        'unsupported',
+        `DescentTfOptimizer.fromConfig: config.descentFactory must name a factory registered with asTfOptimizer(transform, { name, factory }), got ${String(name)}`,
+        { parameter: 'config.descentFactory', value: name },
+      );
+    }
+    const { descentFactory: _ignored, ...rest } = config;
+    return new (cls as unknown as typeof DescentTfOptimizer)(factory(rest), { name: name as string, factory, config: rest }) as unknown as T;
+  }
+
+  /** The iteration count and every state tensor, named by its path in the state tree. */
+  override async getWeights(): Promise<NamedTensor[]> {
+    const weights: NamedTensor[] = [await this.saveIterations()];
+    if (this.state === undefined) return weights;
+    const leaves = treeLeaves(this.state as Tree<unknown>);
+    const paths = treePaths(this.state as Tree<unknown>);
+    leaves.forEach((l, i) => {
+      if (l instanceof tf.Tensor) weights.push({ name: `state/${paths[i]}`, tensor: tf.clone(l) });
+    });
+    return weights;
+  }
+
+  /**
+   * Restores weights from {@link getWeights}. The optimizer must have taken one step (so its
+   * state has a structure) or the weights hold only the iteration count.
+   */
+  override async setWeights(weightValues: NamedTensor[]): Promise<void> {
+    const rest = await this.extractIterations(weightValues);
+    if (rest.length === 0) return;
+    if (this.state === undefined) {
+      throw new DescentError('checkpoint-mismatch', 'DescentTfOptimizer.setWeights: apply one step before restoring state weights', {
+        parameter: 'weightValues',
+        value: rest.length,
+      });
+    }
+    const { leaves, treedef } = treeFlatten(this.state as Tree<unknown>);
+    const paths = treePaths(this.state as Tree<unknown>);
+    const byName = new Map(rest.map((w) => [w.name, w.tensor]));
+    const next = leaves.map((l, i) => {
+      if (!(l instanceof tf.Tensor)) return l;
+      const w = byName.get(`state/${paths[i]}`);
+      if (w === undefined || w.shape.join(',') !== l.shape.join(',')) {
+        throw new DescentError('checkpoint-mismatch', `DescentTfOptimizer.setWeights: state/${paths[i]} is missing or has another shape`, {
+          parameter: `state/${paths[i]}`,
+          value: w?.shape,
+        });
+      }
+      return w;
+    });
+    for (const l of leaves) if (l instanceof tf.Tensor) l.dispose();
+    this.state = treeUnflatten(treedef, next.map((t) => (t instanceof tf.Tensor ? tf.clone(t) : t)));
+  }
+
+  override dispose(): void {
+    for (const t of treeLeaves((this.state ?? {}) as Tree<unknown>)) if (t instanceof tf.Tensor) t.dispose();
+    this.state = undefined;
+    this.names = undefined;
+    super.dispose();
+  }
+}
+
+tf.serialization.registerClass(DescentTfOptimizer);
+
+/**
+ * Wraps a transformation as a `tf.Optimizer` (a {@link DescentTfOptimizer}) for tfjs-layers:
+ * `model.compile({ optimizer: asTfOptimizer(heavyBall({ learningRate: 0.1 })), loss })`.
+ * Pass `{ name, factory, config }` to make a saved model's optimizer loadable by `fromConfig`.
+ */
+export function asTfOptimizer(transform: GradientTransformation<any>, options: TfOptimizerOptions = {}): DescentTfOptimizer {
+  if (transform === null || typeof transform !== 'object' || typeof transform.init !== 'function' || typeof transform.update !== 'function') {
+    invalidOption('asTfOptimizer', 'transform', transform, 'a GradientTransformation ({ init, update })');
+  }
+  if (options.factory !== undefined) {
+    if (typeof options.name !== 'string' || options.name.length === 0) {
+      invalidOption('asTfOptimizer', 'options.name', options.name, 'a non-empty string when options.factory is given');
+    }
+    factories.set(options.name, options.factory);
+  }
+  return new DescentTfOptimizer(transform, options);
+}

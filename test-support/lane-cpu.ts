@@ -1,0 +1,3 @@
+import { useBackend } from '@descent/core';
+
+await useBackend('cpu');
