@@ -21,10 +21,54 @@ export function valueAndGrad(f: (params: Params) => tf.Scalar): (params: Params)
   };
 }
 
+interface TapeEngine {
+  state: { activeTape: unknown[] | null };
+  saveTensorsForBackwardMode(tensors: tf.Tensor[]): tf.Tensor[];
+  addTapeNode(...args: unknown[]): void;
+}
+
+/**
+ * Runs `fn` with tfjs's tape kept in producer-before-consumer order for saved tensors.
+ *
+ * Why: when a kernel saves its *output* for backprop (exp, tanh, sigmoid, sqrt, …), tfjs
+ * 4.22's engine records the saved copy's tape node (an Identity of the output) *before* the
+ * node of the kernel that produces that output. `getFilteredNodesXToY` walks the tape in order,
+ * so in a second differentiation the copy looks unreachable from x and its contribution is
+ * silently dropped (or tfjs reports that y does not depend on x). Moving those nodes right after
+ * their producer restores the topological order; nothing else about the tape changes.
+ */
+function withOrderedSavedTensors<T>(fn: () => T): T {
+  const engine = tf.engine() as unknown as TapeEngine;
+  const save = engine.saveTensorsForBackwardMode;
+  const add = engine.addTapeNode;
+  if (typeof save !== 'function' || typeof add !== 'function' || engine.state === undefined) return fn();
+  const pending: unknown[] = [];
+  engine.saveTensorsForBackwardMode = function (this: TapeEngine, tensors: tf.Tensor[]) {
+    const tape = this.state.activeTape;
+    const start = tape?.length ?? 0;
+    const saved = save.call(this, tensors);
+    if (tape) pending.push(...tape.splice(start));
+    return saved;
+  };
+  engine.addTapeNode = function (this: TapeEngine, ...args: unknown[]) {
+    add.apply(this, args);
+    if (pending.length > 0 && this.state.activeTape) this.state.activeTape.push(...pending.splice(0));
+  };
+  try {
+    return fn();
+  } finally {
+    delete (engine as Partial<TapeEngine>).saveTensorsForBackwardMode;
+    delete (engine as Partial<TapeEngine>).addTapeNode;
+    if (engine.saveTensorsForBackwardMode !== save) engine.saveTensorsForBackwardMode = save;
+    if (engine.addTapeNode !== add) engine.addTapeNode = add;
+  }
+}
+
 /**
  * Hessian-vector product `H(x)·v = ∇ₓ⟨∇f(x), v⟩`, exact, by differentiating the gradient again
- * (double backprop through tfjs's tape; every op whose gradient is itself differentiable in
- * tfjs is supported). `x` and `v` are trees of the same structure; the result is shaped like
+ * (double backprop through tfjs's tape, with tfjs 4.22's ordering of saved outputs corrected
+ * — see `withOrderedSavedTensors`; every op whose gradient is itself differentiable in tfjs is
+ * supported — `tf.logSumExp`'s max-shift is not: its gradient goes through `Equal`). `x` and `v` are trees of the same structure; the result is shaped like
  * `x` and owned by the caller. Cost: about two gradient evaluations.
  *
  * Reference: Pearlmutter (1994), "Fast exact multiplication by the Hessian".
@@ -38,6 +82,6 @@ export function hvp(f: (x: Params) => tf.Scalar, x: Params, v: Params): Params {
     const gs = tf.grads((...ys: tf.Tensor[]) => f(treeUnflatten(treedef, ys) as Params))(xs);
     return gs.map((g, i) => tf.sum(tf.mul(g, vs[i] as tf.Tensor))).reduce((a, b) => tf.add(a, b)) as tf.Scalar;
   };
-  const out = tf.tidy(() => tf.grads(inner)(leaves));
+  const out = withOrderedSavedTensors(() => tf.tidy(() => tf.grads(inner)(leaves)));
   return treeUnflatten(treedef, out) as Params;
 }

@@ -119,6 +119,26 @@ async function initSimple(name: 'cpu' | 'wasm', pkg: string): Promise<void> {
 }
 
 /**
+ * Makes sure tfjs's gradient functions are registered (tfjs-core's Node bundle ships none:
+ * `@tensorflow/tfjs` registers them as a side effect, tfjs-core alone does not). Tries
+ * tfjs-core's own `register_all_gradients` module (loads under bundlers and in browsers), then
+ * the Node bundle of `@tensorflow/tfjs-layers` (an optional dependency of core), which
+ * registers the same gradient set into tfjs's global registry. {@link useBackend} calls this.
+ */
+export async function ensureGradients(): Promise<boolean> {
+  if (tf.getGradient('Mean') !== undefined && tf.getGradient('Tanh') !== undefined) return true;
+  for (const name of ['@tensorflow/tfjs-core/dist/register_all_gradients', '@tensorflow/tfjs-layers']) {
+    try {
+      await optionalImport(name);
+    } catch {
+      continue;
+    }
+    if (tf.getGradient('Mean') !== undefined) return true;
+  }
+  return false;
+}
+
+/**
  * Selects and initialises a tfjs backend and returns the name of the one in use.
  *
  * - `'cpu'`: `@tensorflow/tfjs-backend-cpu` (a dependency of core).
@@ -144,6 +164,11 @@ export async function useBackend(name: BackendName): Promise<string> {
     await initSimple('cpu', '@tensorflow/tfjs-backend-cpu');
   }
   await tf.ready();
+  if (!(await ensureGradients())) {
+    console.warn(
+      "descent: tfjs gradient functions are not registered (install @tensorflow/tfjs-layers or import '@tensorflow/tfjs'); autodiff will fail",
+    );
+  }
   return tf.getBackend();
 }
 

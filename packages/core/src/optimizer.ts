@@ -156,6 +156,7 @@ export class Optimizer<S = unknown> {
       own.dispose();
     }
     this.state = this.ownState(tf.tidy(() => transform.init(variables as Params) as unknown as tf.TensorContainer) as unknown as S);
+    for (const t of stateTensors(this.state)) tf.keep(t);
   }
 
   /** State tensors must own their storage too: copy any that alias a variable or each other. */
@@ -246,7 +247,8 @@ export class Optimizer<S = unknown> {
   }
 
   private replaceState(next: S): void {
-    const keep = new Set(stateTensors(next));
+    // tf.keep: a step taken inside the caller's tf.tidy must not lose the state when that tidy ends.
+    const keep = new Set(stateTensors(next).map((t) => tf.keep(t)));
     for (const t of stateTensors(this.state)) if (!keep.has(t)) t.dispose();
     this.state = next;
   }
@@ -347,7 +349,7 @@ export class Optimizer<S = unknown> {
       }
     });
     const { treedef } = treeFlatten(this.state as Tree<unknown>);
-    const next = treeUnflatten(treedef, theirs.map((l) => (isTensor(l) ? ownedCopy(l) : l))) as S;
+    const next = treeUnflatten(treedef, theirs.map((l) => (isTensor(l) ? tf.keep(ownedCopy(l)) : l))) as S;
     for (const t of stateTensors(this.state)) t.dispose();
     this.state = next;
     this.steps = dict.stepCount;

@@ -28,6 +28,10 @@ export interface NamedTensor {
   tensor: tf.Tensor;
 }
 
+function keepAll(tree: unknown): void {
+  for (const t of treeLeaves(tree as Tree<unknown>)) if (t instanceof tf.Tensor) tf.keep(t);
+}
+
 const factories = new Map<string, (config: tf.serialization.ConfigDict) => GradientTransformation<any>>();
 
 /**
@@ -66,6 +70,7 @@ export class DescentTfOptimizer extends tf.Optimizer {
     if (this.names === undefined) {
       this.names = names;
       this.state = tf.tidy(() => this.transform.init(params as Params) as unknown as tf.TensorContainer);
+      keepAll(this.state);
     } else if (names.join('\u0000') !== this.names.join('\u0000')) {
       throw new DescentError(
         'structure-mismatch',
@@ -80,6 +85,8 @@ export class DescentTfOptimizer extends tf.Optimizer {
       for (const name of names) (params[name] as tf.Variable).assign(tf.add(params[name] as tf.Variable, ups[name] as tf.Tensor));
       return state as tf.TensorContainer;
     });
+    // tfjs-layers calls minimize inside its own tf.tidy: keep the state past that scope.
+    keepAll(this.state);
     const keep = new Set(treeLeaves(this.state as Tree<unknown>));
     for (const t of treeLeaves(previous as Tree<unknown>)) if (t instanceof tf.Tensor && !keep.has(t)) t.dispose();
     this.incrementIterations();
@@ -148,7 +155,7 @@ export class DescentTfOptimizer extends tf.Optimizer {
       return w;
     });
     for (const l of leaves) if (l instanceof tf.Tensor) l.dispose();
-    this.state = treeUnflatten(treedef, next.map((t) => (t instanceof tf.Tensor ? tf.clone(t) : t)));
+    this.state = treeUnflatten(treedef, next.map((t) => (t instanceof tf.Tensor ? tf.keep(tf.clone(t)) : t)));
   }
 
   override dispose(): void {

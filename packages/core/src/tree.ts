@@ -129,7 +129,7 @@ export function firstStructureDifference(
       if (!isPlainObject(x) || !isPlainObject(y)) return { path: where, a: shapeOf(x), b: shapeOf(y) };
       const kx = Object.keys(x).sort();
       const ky = Object.keys(y).sort();
-      if (kx.join('\u0000') !== ky.join('\u0000')) return { path: where, a: shapeOf(x), b: shapeOf(y) };
+      if (kx.length !== ky.length || kx.some((k, i) => k !== ky[i])) return { path: where, a: shapeOf(x), b: shapeOf(y) };
       for (const k of kx) {
         const d = visit(x[k], y[k], path === '' ? k : `${path}.${k}`);
         if (d) return d;
