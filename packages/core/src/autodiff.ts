@@ -11,13 +11,13 @@ import { type Params, type Tree, assertSameStructure, treeFlatten, treeLeaves, t
  * `tf.valueAndGrads` for a function of a parameter tree: returns a function giving the value
  * and a gradient tree shaped like the input. Results are new tensors the caller owns.
  */
-export function valueAndGrad(f: (params: Params) => tf.Scalar): (params: Params) => { value: tf.Scalar; grads: Params } {
+export function valueAndGrad<P extends Params>(f: (params: P) => tf.Scalar): (params: P) => { value: tf.Scalar; grads: P } {
   if (typeof f !== 'function') invalidOption('valueAndGrad', 'f', f, 'a function from a parameter tree to a scalar tensor');
   return (params) => {
     const { leaves, treedef } = treeFlatten(params as Tree<tf.Tensor>);
-    const vg = tf.valueAndGrads((...xs: tf.Tensor[]) => f(treeUnflatten(treedef, xs) as Params));
+    const vg = tf.valueAndGrads((...xs: tf.Tensor[]) => f(treeUnflatten(treedef, xs) as P));
     const { value, grads } = vg(leaves);
-    return { value: value as tf.Scalar, grads: treeUnflatten(treedef, grads) as Params };
+    return { value: value as tf.Scalar, grads: treeUnflatten(treedef, grads) as P };
   };
 }
 
@@ -73,15 +73,15 @@ function withOrderedSavedTensors<T>(fn: () => T): T {
  *
  * Reference: Pearlmutter (1994), "Fast exact multiplication by the Hessian".
  */
-export function hvp(f: (x: Params) => tf.Scalar, x: Params, v: Params): Params {
+export function hvp<P extends Params>(f: (x: P) => tf.Scalar, x: P, v: P): P {
   if (typeof f !== 'function') invalidOption('hvp', 'f', f, 'a function from a tensor tree to a scalar tensor');
   assertSameStructure(x, v, { names: ['x', 'v'], where: 'hvp' });
   const { leaves, treedef } = treeFlatten(x as Tree<tf.Tensor>);
   const vs = treeLeaves(v) as tf.Tensor[];
   const inner = (...xs: tf.Tensor[]): tf.Scalar => {
-    const gs = tf.grads((...ys: tf.Tensor[]) => f(treeUnflatten(treedef, ys) as Params))(xs);
+    const gs = tf.grads((...ys: tf.Tensor[]) => f(treeUnflatten(treedef, ys) as P))(xs);
     return gs.map((g, i) => tf.sum(tf.mul(g, vs[i] as tf.Tensor))).reduce((a, b) => tf.add(a, b)) as tf.Scalar;
   };
   const out = withOrderedSavedTensors(() => tf.tidy(() => tf.grads(inner)(leaves)));
-  return treeUnflatten(treedef, out) as Params;
+  return treeUnflatten(treedef, out) as P;
 }

@@ -76,14 +76,14 @@ describe('hvp (double backprop)', () => {
   });
 
   it('works on trees and rejects mismatched x and v', async () => {
-    const f = (p: never) => {
-      const { a, b } = p as { a: tf.Tensor; b: tf.Tensor };
+    const f = (p: { a: tf.Tensor; b: tf.Tensor }) => {
+      const { a, b } = p;
       return tf.add(tf.sum(tf.mul(tf.square(a), b)), tf.sum(tf.square(b))) as tf.Scalar;
     };
     // f = Σ a_i² b_i + Σ b_i²; H v: ∂a = 2 b va + 2 a vb, ∂b = 2 a va + 2 vb
     const x = { a: tf.tensor1d([1, 2]), b: tf.tensor1d([3, -1]) };
     const v = { a: tf.tensor1d([1, 0]), b: tf.tensor1d([0, 1]) };
-    const hv = hvp(f, x, v) as { a: tf.Tensor; b: tf.Tensor };
+    const hv = hvp(f, x, v);
     expect(await read(hv.a)).toEqual([6, 4]);
     expect(await read(hv.b)).toEqual([2, 2]);
     expect(() => hvp(f, x, { a: v.a } as never)).toThrow(DescentError);
@@ -93,14 +93,14 @@ describe('hvp (double backprop)', () => {
 
 describe('valueAndGrad over trees', () => {
   it('returns the value and a gradient tree shaped like the params', async () => {
-    const f = (p: never) => {
-      const { w, bias } = p as { w: tf.Tensor; bias: tf.Tensor[] };
+    const f = (p: { w: tf.Tensor; bias: tf.Tensor[] }) => {
+      const { w, bias } = p;
       return tf.add(tf.sum(tf.square(w)), tf.mul(3, tf.sum(bias[0] as tf.Tensor))) as tf.Scalar;
     };
     const params = { w: tf.tensor2d([[1, -2], [0.5, 3]]), bias: [tf.tensor1d([1, 1, 1])] };
     const { value, grads } = valueAndGrad(f)(params);
     expect((await value.data())[0]).toBeCloseTo(1 + 4 + 0.25 + 9 + 9, 5);
-    const g = grads as { w: tf.Tensor; bias: tf.Tensor[] };
+    const g = grads;
     expect(g.w.shape).toEqual([2, 2]);
     expect(await read(g.w)).toEqual([2, -4, 1, 6]);
     expect(await read(g.bias[0] as tf.Tensor)).toEqual([3, 3, 3]);

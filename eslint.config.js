@@ -1,0 +1,20 @@
+// Flat config: ESLint's recommended rules plus typescript-eslint's, over every package and app.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['**/dist/**', '**/node_modules/**', 'docs/api/**', 'bench-results/**', 'descent-results/**', '**/*.d.ts'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: {
+      globals: { console: 'readonly', process: 'readonly', globalThis: 'readonly', performance: 'readonly' },
+    },
+    rules: {
+      // Trees and tfjs kernel plumbing are typed structurally; `any` is confined to those seams.
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-new-func': 'off',
+    },
+  },
+);
