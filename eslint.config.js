@@ -1,5 +1,6 @@
 // Flat config: ESLint's recommended rules plus typescript-eslint's, over every package and app.
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -8,7 +9,7 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     languageOptions: {
-      globals: { console: 'readonly', process: 'readonly', globalThis: 'readonly', performance: 'readonly' },
+      globals: { ...globals.node, ...globals.browser },
     },
     rules: {
       // Trees and tfjs kernel plumbing are typed structurally; `any` is confined to those seams.
