@@ -170,8 +170,7 @@ function checkSerializable(tree: unknown): void {
 }
 
 /** Copies a tensor's values into `out` (little-endian, row-major). */
-function writeTensorData(out: Uint8Array, view: DataView, offset: number, t: tf.Tensor, dtype: CheckpointDType): void {
-  const values = t.dataSync() as ArrayLike<number>;
+function writeTensorData(out: Uint8Array, view: DataView, offset: number, t: tf.Tensor, values: ArrayLike<number>, dtype: CheckpointDType): void {
   const n = t.size;
   if (values.length !== n) {
     throw new DescentError('invalid-option', `serializeState: tensor data has ${values.length} values but its shape holds ${n}`);
@@ -243,6 +242,22 @@ function writeTensorData(out: Uint8Array, view: DataView, offset: number, t: tf.
  */
 export function serializeState(tree: Tree<CheckpointLeaf>): Uint8Array {
   checkSerializable(tree);
+  return encode(tree, (t) => t.dataSync() as ArrayLike<number>);
+}
+
+/**
+ * {@link serializeState} for backends without synchronous read-back (WebGPU in Node): tensor
+ * values are awaited with `data()` first, then encoded into the same format.
+ */
+export async function serializeStateAsync(tree: Tree<CheckpointLeaf>): Promise<Uint8Array> {
+  checkSerializable(tree);
+  const tensors = treeFlatten(tree).leaves.filter((l): l is tf.Tensor => l instanceof tf.Tensor);
+  const values = new Map<tf.Tensor, ArrayLike<number>>();
+  for (const t of tensors) if (!values.has(t)) values.set(t, (await t.data()) as ArrayLike<number>);
+  return encode(tree, (t) => values.get(t) as ArrayLike<number>);
+}
+
+function encode(tree: Tree<CheckpointLeaf>, read: (t: tf.Tensor) => ArrayLike<number>): Uint8Array {
   const { leaves, treedef } = treeFlatten(tree);
   const paths = treePaths(tree);
 
@@ -282,7 +297,7 @@ export function serializeState(tree: Tree<CheckpointLeaf>): Uint8Array {
   out.set(headerBytes, FIXED_HEADER_BYTES);
   entries.forEach((entry, i) => {
     if (entry.kind === 'tensor') {
-      writeTensorData(out, view, dataStart + entry.offset, leaves[i] as tf.Tensor, entry.dtype);
+      writeTensorData(out, view, dataStart + entry.offset, leaves[i] as tf.Tensor, read(leaves[i] as tf.Tensor), entry.dtype);
     } else if (entry.kind === 'number') {
       view.setFloat64(dataStart + entry.offset, leaves[i] as number, true);
     }

@@ -125,10 +125,14 @@ function evaluateWithTfOps(
       }
       memo.set(e.id, out);
     }
-    // Outputs must own fresh storage: never an input itself, never a broadcast scalar.
+    // Outputs must own fresh storage: never an input itself, never a broadcast scalar, never
+    // the tensor of an earlier output (two outputs may be one expression, e.g. update = trace).
+    const returned = new Set<tf.Tensor>();
     return roots.map((r) => {
-      const t = memo.get(r.id) as tf.Tensor;
-      return r.op === 'input' || t.rank !== shape.length ? tf.add(tf.zeros(shape), t) : t;
+      let t = memo.get(r.id) as tf.Tensor;
+      if (r.op === 'input' || t.rank !== shape.length || returned.has(t)) t = tf.add(tf.zeros(shape), t);
+      returned.add(t);
+      return t;
     });
   });
 }
@@ -143,7 +147,7 @@ function checkTensors(where: string, grad: tf.Tensor, others: [string, tf.Tensor
     if (t.dtype !== 'float32') {
       throw new DescentError('invalid-dtype', `${where}: ${name} must be float32, got ${t.dtype}`, { parameter: name, value: t.dtype });
     }
-    if (t.size !== n) {
+    if (!tf.util.arraysEqual(t.shape, grad.shape)) {
       throw new DescentError(
         'structure-mismatch',
         `${where}: ${name} must have the shape of grad [${grad.shape.join(',')}], got [${t.shape.join(',')}]`,

@@ -11,8 +11,15 @@ import { type Expr, topologicalOrder } from './elementwise-expr.js';
 /** A compiled CPU loop: `(inputs, outputs, scalars, n) => void`. */
 export type CpuLoop = (inputs: Float32Array[], outputs: Float32Array[], scalars: ArrayLike<number>, n: number) => void;
 
+/**
+ * A constant as JavaScript source: rounded to float32 (the value the WGSL shader and the tfjs
+ * reference use, so comparisons agree at ties) and parenthesised when negative (`-x` of a
+ * negative constant must not read as `--2`).
+ */
 function jsConstant(v: number): string {
-  return Object.is(v, -0) ? '-0' : String(v);
+  const f = Math.fround(v);
+  if (Object.is(f, -0)) return '(-0)';
+  return f < 0 ? `(${String(f)})` : String(f);
 }
 
 function jsExpr(e: Expr, ref: (a: Expr) => string): string {
@@ -72,7 +79,8 @@ export function cpuLoopSource(inputNames: readonly string[], scalarNames: readon
     } else if (e.op === 'scalar') {
       const k = scalarNames.indexOf(e.name as string);
       if (k < 0) throw new Error(`fused CPU kernel: unknown scalar '${e.name}'`);
-      code = `scalars[${k}]`;
+      // Rounded to float32 like the shader's uniforms and the reference's tf.scalar (hoisted: once per call).
+      code = `Math.fround(scalars[${k}])`;
     } else {
       code = jsExpr(e, ref);
     }

@@ -43,6 +43,7 @@ interface GpuDeviceLike {
 }
 interface WebGpuBackendLike {
   device: GpuDeviceLike;
+  read(dataId: object): Promise<unknown>;
   tensorMap: { get(dataId: object): { resource?: unknown; values?: unknown; shape: number[]; dtype: string } | undefined };
   uploadToGPU(dataId: object): void;
   makeTensorInfo(shape: number[], dtype: tf.DataType): tf.TensorInfo;
@@ -60,6 +61,7 @@ export function fusedWebGpuSupported(backend: unknown): backend is WebGpuBackend
   return (
     b !== undefined &&
     typeof b.uploadToGPU === 'function' &&
+    typeof b.read === 'function' &&
     typeof b.submitQueue === 'function' &&
     typeof b.endComputePassEncoder === 'function' &&
     b.device !== undefined &&
@@ -85,7 +87,9 @@ function wgslExpr(e: Expr, ref: (a: Expr) => string): string {
     case 'square': return `(${a} * ${a})`;
     case 'exp': return `exp(${a})`;
     case 'log': return `log(${a})`;
-    case 'tanh': return `tanh(${a})`;
+    // WGSL's tanh may be computed as sinh/cosh and overflow to NaN for |x| ≳ 44 (it does on
+    // SwiftShader); beyond |x| = 10, tanh(x) rounds to ±1 in float32 anyway. NaN stays NaN.
+    case 'tanh': return `select(tanh(${a}), sign(${a}), abs(${a}) > f32(10))`;
     case 'max': return `max(${a}, ${b})`;
     case 'min': return `min(${a}, ${b})`;
     case 'pow': return `pow(${a}, ${b})`;
@@ -103,7 +107,8 @@ function wgslExpr(e: Expr, ref: (a: Expr) => string): string {
 /**
  * WGSL source for one binding layout. `inputBinding[k]`/`outputBinding[k]` give the storage
  * binding each input/output slot reads/writes (several slots may share one buffer, e.g. the
- * parameter read and then written in place); `writable[b]` says whether binding b is written.
+ * parameter read and then written in place; an input the expressions never read may have
+ * any binding, e.g. -1); `writable[b]` says whether binding b is written.
  * Binding 0 is the uniform block `{ n, scalars… }`.
  */
 export function wgslSource(
@@ -156,6 +161,44 @@ interface CompiledPipeline {
 
 const pipelines = new WeakMap<GpuDeviceLike, Map<string, CompiledPipeline>>();
 
+/** The input slots a program's expressions read (the others get no binding). */
+const readSlots = new WeakMap<ElementwiseProgram, Set<string>>();
+
+function slotsRead(program: ElementwiseProgram): Set<string> {
+  let slots = readSlots.get(program);
+  if (!slots) {
+    slots = new Set(topologicalOrder(program.roots).flatMap((e) => (e.op === 'input' ? [e.name as string] : [])));
+    readSlots.set(program, slots);
+  }
+  return slots;
+}
+
+/** How many times a fused kernel has written each dataId (see {@link guardReadBack}). */
+const writeCounts = new WeakMap<object, number>();
+const guardedBackends = new WeakSet<object>();
+
+/**
+ * tfjs-backend-webgpu's `read` caches the values it downloads in `tensorMap.values`, and later
+ * reads return that cache. A read already in flight when a fused kernel writes the tensor in
+ * place would cache values older than the write; this wrapper drops such a cache once the read
+ * resolves (the read itself still returns the values as of when it was issued). Installed on
+ * the backend at its first fused WebGPU kernel.
+ */
+function guardReadBack(backend: WebGpuBackendLike): void {
+  if (guardedBackends.has(backend)) return;
+  guardedBackends.add(backend);
+  const read = backend.read.bind(backend);
+  backend.read = async (dataId: object) => {
+    const writesBefore = writeCounts.get(dataId);
+    const values = await read(dataId);
+    if (writeCounts.get(dataId) !== writesBefore) {
+      const data = backend.tensorMap.get(dataId);
+      if (data) data.values = null;
+    }
+    return values;
+  };
+}
+
 /** The usage flags of a uniform buffer we write with `queue.writeBuffer`. */
 function uniformUsage(): number {
   const usage = (globalThis as { GPUBufferUsage?: { UNIFORM: number; COPY_DST: number } }).GPUBufferUsage;
@@ -185,6 +228,7 @@ export function runFusedWebGpu(
   n: number,
 ): void {
   if (n === 0) return;
+  guardReadBack(backend);
   for (const t of [...inputs, ...outputs]) backend.uploadToGPU(t.dataId);
   // One binding per distinct GPUBuffer: WebGPU forbids binding a buffer twice when one binding writes it.
   const buffers: GpuBufferLike[] = [];
@@ -201,7 +245,10 @@ export function runFusedWebGpu(
     return k;
   };
   const outputBinding = outputs.map((t) => bindingOf(t, true));
-  const inputBinding = inputs.map((t) => bindingOf(t, false));
+  // Only inputs the expressions read are bound: the 'auto' pipeline layout leaves out bindings
+  // the shader never uses, and a bind group naming one of them is invalid (nothing would run).
+  const reads = slotsRead(program);
+  const inputBinding = inputs.map((t, k) => (reads.has(program.inputNames[k] as string) ? bindingOf(t, false) : -1));
   const layoutKey = `${program.key}|${inputBinding.join(',')}|${outputBinding.join(',')}|${writable.map(Number).join('')}`;
 
   const device = backend.device;
@@ -244,6 +291,7 @@ export function runFusedWebGpu(
   device.queue.submit([encoder.finish()]);
   // tfjs caches a CPU copy of a tensor once it has been read; the GPU buffer is now the truth.
   for (const t of outputs) {
+    writeCounts.set(t.dataId, (writeCounts.get(t.dataId) ?? 0) + 1);
     const data = backend.tensorMap.get(t.dataId);
     if (data) data.values = null;
   }

@@ -390,10 +390,10 @@ describe('apply (functional fused kernel) equals the reference', () => {
 });
 
 describe('outputs are fresh tensors', () => {
-  const freshCases = [
-    { name: 'update = new state slot', rule: traceRule as ElementwiseRule<string, string>, kinds: { trace: 'normal' as Kind }, scalars: { decay: 0.9 } },
-    { name: 'uniform roots', rule: uniformRule as ElementwiseRule<string, string>, kinds: { c: 'normal' as Kind, d: 'normal' as Kind }, scalars: { lr: 0.01, scale: 3 } },
-    { name: 'input roots', rule: passThrough as ElementwiseRule<string, string>, kinds: { prev: 'normal' as Kind }, scalars: {} },
+  const freshCases: (Case & { name: string })[] = [
+    { name: 'update = new state slot', ...(CASES[2] as Case) },
+    { name: 'uniform roots', ...(CASES[3] as Case) },
+    { name: 'input roots', ...(CASES[4] as Case) },
   ];
   for (const path of ['apply', 'reference'] as const) {
     it.each(freshCases)(`${path}: $name survive disposing the inputs and each other`, async ({ rule, kinds, scalars }) => {
