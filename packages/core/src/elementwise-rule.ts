@@ -79,6 +79,8 @@ export interface ElementwiseRule<S extends string, C extends string> {
   ): { update: tf.Tensor; state: { [K in S]: tf.Tensor } };
   /** Generated sources, for inspection and docs. */
   readonly programs: { functional: ElementwiseProgram; inPlace: ElementwiseProgram };
+  /** The definition, kept so that `chain` can compose consecutive rules into one fused rule. */
+  readonly spec: ElementwiseRuleSpec<S, C>;
 }
 
 function evaluateWithTfOps(
@@ -291,6 +293,7 @@ export function defineElementwiseRule<S extends string, C extends string>(spec: 
   };
 
   return {
+    spec,
     name: spec.name,
     state: stateNames,
     scalars: scalarNames,

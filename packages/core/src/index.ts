@@ -11,6 +11,7 @@ export * from './transform.js';
 export * from './elementwise-expr.js';
 export * from './elementwise-rule.js';
 export * from './elementwise-transformation.js';
+export * from './fused-chain.js';
 export { cpuLoopSource, compileCpuLoop, type CpuLoop } from './fused-cpu-kernel.js';
 export { wgslSource, type ElementwiseProgram } from './fused-webgpu-kernel.js';
 export * from './heavy-ball.js';

@@ -14,6 +14,14 @@
  * @packageDocumentation
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { ElementwiseRule } from './elementwise-rule.js';
+import {
+  type ElementwiseStage,
+  type ElementwiseState,
+  applyRuleLeafwise,
+  applyRuleLeafwiseInPlace,
+} from './elementwise-transformation.js';
+import { composeStageRules, composeStageScalars, composeStageSlots, splitStageSlots } from './fused-chain.js';
 import type { Params, Tree } from './tree.js';
 import { assertSameStructure, treeMap } from './tree.js';
 
@@ -69,29 +77,81 @@ export function stateless(fn: (updates: Params, params?: Params) => Params): Gra
 /** The state of {@link chain}: the inner states, in order. */
 export type ChainState = unknown[];
 
+function stageOf(t: GradientTransformation<any>): ElementwiseStage | undefined {
+  return (t as { elementwise?: ElementwiseStage }).elementwise;
+}
+
+/** Maximal runs of consecutive transformations: elementwise runs of two or more are fused. */
+function segmentsOf(transforms: readonly GradientTransformation<any>[]): { start: number; end: number; fused: boolean }[] {
+  const segments: { start: number; end: number; fused: boolean }[] = [];
+  let i = 0;
+  while (i < transforms.length) {
+    let j = i;
+    while (j < transforms.length && stageOf(transforms[j] as GradientTransformation<any>) !== undefined) j++;
+    if (j - i >= 2) {
+      segments.push({ start: i, end: j, fused: true });
+      i = j;
+    } else {
+      segments.push({ start: i, end: i + 1, fused: false });
+      i++;
+    }
+  }
+  return segments;
+}
+
 /**
  * Runs transformations in sequence (optax `chain`): the updates flow through each in order and
- * the state is the array of their states. A chain of one transformation keeps that
- * transformation's in-place step.
+ * the state is the array of their states.
+ *
+ * Consecutive elementwise transformations (those built with `elementwiseTransformation`) are
+ * fused into one kernel per parameter tensor; when the whole chain is elementwise it also has
+ * the runner's in-place step. Fusion changes neither the numbers (beyond float32 rounding of
+ * intermediates) nor the state tree.
  */
 export function chain(...transforms: GradientTransformation<any>[]): GradientTransformation<ChainState> {
+  const segments = segmentsOf(transforms);
+  const fusedRules = segments.map((seg) =>
+    seg.fused ? composeStageRules(transforms.slice(seg.start, seg.end).map((t) => stageOf(t) as ElementwiseStage)) : undefined,
+  );
+  const stagesOf = (seg: { start: number; end: number }) => transforms.slice(seg.start, seg.end).map((t) => stageOf(t) as ElementwiseStage);
+
+  let inPlace: InPlaceStep<ChainState> | undefined;
   const only = transforms.length === 1 ? transforms[0] : undefined;
-  const inPlace: InPlaceStep<ChainState> | undefined =
-    only?.inPlace === undefined
-      ? undefined
-      : (params, grads, state) => {
-          const next = only.inPlace?.(params, grads, state[0]);
-          return next === undefined ? undefined : [next];
-        };
+  if (only?.inPlace !== undefined) {
+    inPlace = (params, grads, state) => {
+      const next = only.inPlace?.(params, grads, state[0]);
+      return next === undefined ? undefined : [next];
+    };
+  } else if (segments.length === 1 && segments[0]?.fused) {
+    const stages = stagesOf(segments[0]);
+    const rule = fusedRules[0] as ElementwiseRule<string, string>;
+    inPlace = (params, grads, state) => {
+      const states = state as ElementwiseState<string>[];
+      const scalars = composeStageScalars(stages, states);
+      const slots = composeStageSlots(stages, states);
+      if (!applyRuleLeafwiseInPlace(rule, params, grads, slots, scalars)) return undefined;
+      return splitStageSlots(stages, states, slots);
+    };
+  }
+
   return {
     init: (params) => transforms.map((t) => t.init(params)),
     update(updates, state, params) {
       let current = updates;
       const next: unknown[] = [];
-      transforms.forEach((t, i) => {
-        const out = t.update(current, state[i], params);
+      segments.forEach((seg, k) => {
+        const rule = fusedRules[k];
+        if (rule === undefined) {
+          const out = (transforms[seg.start] as GradientTransformation<any>).update(current, state[seg.start], params);
+          current = out.updates;
+          next.push(out.state);
+          return;
+        }
+        const stages = stagesOf(seg);
+        const states = state.slice(seg.start, seg.end) as ElementwiseState<string>[];
+        const out = applyRuleLeafwise(rule, current, params, composeStageSlots(stages, states), composeStageScalars(stages, states));
         current = out.updates;
-        next.push(out.state);
+        next.push(...splitStageSlots(stages, states, out.slots));
       });
       return { updates: current, state: next };
     },
