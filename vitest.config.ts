@@ -9,7 +9,7 @@ const shared = {
   include: ['packages/*/test/**/*.test.ts'],
   testTimeout: 60_000,
   hookTimeout: 60_000,
-  server: { deps: { inline: [/@tensorflow\//] } },
+
 };
 
 export default defineConfig({

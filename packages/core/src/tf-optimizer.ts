@@ -71,6 +71,10 @@ export class DescentTfOptimizer extends tf.Optimizer {
       this.names = names;
       this.state = tf.tidy(() => this.transform.init(params as Params) as unknown as tf.TensorContainer);
       keepAll(this.state);
+      if (this.pending !== undefined) {
+        this.restore(this.pending);
+        this.disposePending();
+      }
     } else if (names.join('\u0000') !== this.names.join('\u0000')) {
       throw new DescentError(
         'structure-mismatch',
@@ -115,7 +119,11 @@ export class DescentTfOptimizer extends tf.Optimizer {
     return new (cls as unknown as typeof DescentTfOptimizer)(factory(rest), { name: name as string, factory, config: rest }) as unknown as T;
   }
 
-  /** The iteration count and every state tensor, named by its path in the state tree. */
+  /**
+   * The iteration count and the state: every tensor leaf as `state/<path>`, every number leaf
+   * (step counts) as a scalar tensor `number/<path>` (int32 when integral), so a restored
+   * optimizer continues with the right bias corrections.
+   */
   override async getWeights(): Promise<NamedTensor[]> {
     const weights: NamedTensor[] = [await this.saveIterations()];
     if (this.state === undefined) return weights;
@@ -123,42 +131,68 @@ export class DescentTfOptimizer extends tf.Optimizer {
     const paths = treePaths(this.state as Tree<unknown>);
     leaves.forEach((l, i) => {
       if (l instanceof tf.Tensor) weights.push({ name: `state/${paths[i]}`, tensor: tf.clone(l) });
+      else if (typeof l === 'number') weights.push({ name: `number/${paths[i]}`, tensor: tf.scalar(l, Number.isInteger(l) ? 'int32' : 'float32') });
     });
     return weights;
   }
 
   /**
-   * Restores weights from {@link getWeights}. The optimizer must have taken one step (so its
-   * state has a structure) or the weights hold only the iteration count.
+   * Restores weights from {@link getWeights}. Before the first step (e.g. right after
+   * `tf.loadLayersModel`) the state has no structure yet: the weights are kept and applied
+   * right after the state is initialised on the first `applyGradients`.
    */
   override async setWeights(weightValues: NamedTensor[]): Promise<void> {
     const rest = await this.extractIterations(weightValues);
     if (rest.length === 0) return;
+    const values = await Promise.all(rest.map(async (w) => ({ name: w.name, tensor: w.tensor, value: w.name.startsWith('number/') ? ((await w.tensor.data())[0] as number) : undefined })));
     if (this.state === undefined) {
-      throw new DescentError('checkpoint-mismatch', 'DescentTfOptimizer.setWeights: apply one step before restoring state weights', {
-        parameter: 'weightValues',
-        value: rest.length,
-      });
+      this.disposePending();
+      this.pending = values.map((w) => ({ ...w, tensor: tf.keep(tf.clone(w.tensor)) }));
+      return;
     }
+    this.restore(values);
+  }
+
+  private pending: { name: string; tensor: tf.Tensor; value: number | undefined }[] | undefined;
+
+  private disposePending(): void {
+    for (const w of this.pending ?? []) w.tensor.dispose();
+    this.pending = undefined;
+  }
+
+  /**
+   * Restores state leaves by position (as tfjs's own optimizers do): variable names change when
+   * a model is loaded again (`dense_Dense1/kernel` → `dense_Dense2/kernel`), their order does not.
+   */
+  private restore(weights: { name: string; tensor: tf.Tensor; value: number | undefined }[]): void {
     const { leaves, treedef } = treeFlatten(this.state as Tree<unknown>);
     const paths = treePaths(this.state as Tree<unknown>);
-    const byName = new Map(rest.map((w) => [w.name, w.tensor]));
+    const stored = leaves.filter((l) => l instanceof tf.Tensor || typeof l === 'number').length;
+    if (weights.length !== stored) {
+      throw new DescentError('checkpoint-mismatch', `DescentTfOptimizer.setWeights: weightValues must hold ${stored} state weights, got ${weights.length}`, {
+        parameter: 'weightValues',
+        value: weights.length,
+      });
+    }
+    let k = 0;
     const next = leaves.map((l, i) => {
-      if (!(l instanceof tf.Tensor)) return l;
-      const w = byName.get(`state/${paths[i]}`);
-      if (w === undefined || w.shape.join(',') !== l.shape.join(',')) {
-        throw new DescentError('checkpoint-mismatch', `DescentTfOptimizer.setWeights: state/${paths[i]} is missing or has another shape`, {
-          parameter: `state/${paths[i]}`,
-          value: w?.shape,
+      if (!(l instanceof tf.Tensor) && typeof l !== 'number') return l;
+      const w = weights[k++] as { name: string; tensor: tf.Tensor; value: number | undefined };
+      const ok = typeof l === 'number' ? w.value !== undefined : w.value === undefined && tf.util.arraysEqual(w.tensor.shape, l.shape);
+      if (!ok) {
+        throw new DescentError('checkpoint-mismatch', `DescentTfOptimizer.setWeights: weight '${w.name}' does not fit state leaf '${paths[i]}'`, {
+          parameter: w.name,
+          value: w.tensor.shape,
         });
       }
-      return w;
+      return typeof l === 'number' ? (w.value as number) : w.tensor;
     });
     for (const l of leaves) if (l instanceof tf.Tensor) l.dispose();
     this.state = treeUnflatten(treedef, next.map((t) => (t instanceof tf.Tensor ? tf.keep(tf.clone(t)) : t)));
   }
 
   override dispose(): void {
+    this.disposePending();
     for (const t of treeLeaves((this.state ?? {}) as Tree<unknown>)) if (t instanceof tf.Tensor) t.dispose();
     this.state = undefined;
     this.names = undefined;
