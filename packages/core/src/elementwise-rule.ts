@@ -23,7 +23,7 @@ import { fusedKernelsActive } from './backend.js';
 import { DescentError } from './errors.js';
 import { type ElementwiseOps, type Expr, elementwiseOps, inputExpr, scalarExpr, topologicalOrder } from './elementwise-expr.js';
 import { type CpuLoop, compileCpuLoop } from './fused-cpu-kernel.js';
-import { type ElementwiseProgram, allocateWebGpuOutput, fusedWebGpuSupported, runFusedWebGpu } from './fused-webgpu-kernel.js';
+import { type ElementwiseProgram, allocateWebGpuOutput, fitsOneWebGpuDispatch, fusedWebGpuSupported, runFusedWebGpu, webGpuCanRunFunctional } from './fused-webgpu-kernel.js';
 
 /** What a rule body receives per element: the gradient, the parameter and each state slot. */
 export type RuleInputs<S extends string> = { grad: Expr; param: Expr } & { [K in S]: Expr };
@@ -304,6 +304,8 @@ export function defineElementwiseRule<S extends string, C extends string>(spec: 
       validate(spec.name, grad, param, state);
       const values = scalarArray(scalars);
       if (!fusedKernelsActive()) return reference(grad, param, state, scalars);
+      // An output that reads more inputs than a WebGPU dispatch may bind runs on tfjs ops instead.
+      if (tf.getBackend() === 'webgpu' && !webGpuCanRunFunctional(tf.backend(), functional)) return reference(grad, param, state, scalars);
       register();
       const inputs: tf.NamedTensorMap = { grad };
       if (usesParam) inputs.param = param as tf.Tensor;
@@ -326,7 +328,8 @@ export function defineElementwiseRule<S extends string, C extends string>(spec: 
         cpuInPlace(arrays, arrays.slice(1), values, n);
         return true;
       }
-      if (fusedWebGpuSupported(backend)) {
+      // Too many buffers for one dispatch in place: decline, the runner takes the functional path.
+      if (fusedWebGpuSupported(backend) && fitsOneWebGpuDispatch(backend, inPlace)) {
         runFusedWebGpu(backend, inPlace, slots, slots.slice(1), values, n);
         return true;
       }

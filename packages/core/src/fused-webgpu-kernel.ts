@@ -199,6 +199,77 @@ function guardReadBack(backend: WebGpuBackendLike): void {
   };
 }
 
+/**
+ * How many storage buffers one shader stage may bind on this device. tfjs-backend-webgpu
+ * requests its device without raising this limit, so it is WebGPU's default, 8, even when the
+ * adapter offers more.
+ */
+function storageBufferLimit(backend: WebGpuBackendLike): number {
+  const limits = (backend.device as { limits?: { maxStorageBuffersPerShaderStage?: number } }).limits;
+  return limits?.maxStorageBuffersPerShaderStage ?? 8;
+}
+
+/** Distinct buffers `program` would bind for these tensors (inputs it never reads are not bound). */
+function bindingCount(program: ElementwiseProgram, inputs: readonly tf.TensorInfo[], outputs: readonly tf.TensorInfo[]): number {
+  const reads = slotsRead(program);
+  const ids = new Set<unknown>(outputs.map((t) => t.dataId));
+  inputs.forEach((t, k) => {
+    if (reads.has(program.inputNames[k] as string)) ids.add(t.dataId);
+  });
+  return ids.size;
+}
+
+/**
+ * Whether `program` fits one dispatch on the current WebGPU device for tensors that are all
+ * distinct (the in-place path asks this before writing anything).
+ */
+export function fitsOneWebGpuDispatch(backend: unknown, program: ElementwiseProgram): boolean {
+  if (!fusedWebGpuSupported(backend)) return false;
+  // In place, the outputs overwrite param and the state slots; grad is the only other buffer.
+  return program.roots.length + (slotsRead(program).has('grad') ? 1 : 0) <= storageBufferLimit(backend);
+}
+
+/**
+ * Whether the functional `program` can run as fused dispatches on this device: each output,
+ * with the inputs it reads, must fit the storage-buffer limit (outputs are then grouped).
+ */
+export function webGpuCanRunFunctional(backend: unknown, program: ElementwiseProgram): boolean {
+  if (!fusedWebGpuSupported(backend)) return false;
+  const limit = storageBufferLimit(backend);
+  return program.roots.every((r) => new Set(topologicalOrder([r]).flatMap((e) => (e.op === 'input' ? [e.name as string] : []))).size + 1 <= limit);
+}
+
+const groupCache = new WeakMap<ElementwiseProgram, Map<number, { program: ElementwiseProgram; outputs: number[] }[]>>();
+
+/** Splits a program's outputs into groups that each bind at most `limit` buffers. */
+function outputGroups(program: ElementwiseProgram, limit: number): { program: ElementwiseProgram; outputs: number[] }[] {
+  let byLimit = groupCache.get(program);
+  if (!byLimit) groupCache.set(program, (byLimit = new Map()));
+  const cached = byLimit.get(limit);
+  if (cached) return cached;
+  const readsOf = program.roots.map((r) => new Set(topologicalOrder([r]).flatMap((e) => (e.op === 'input' ? [e.name as string] : []))));
+  const groups: { outputs: number[]; reads: Set<string> }[] = [];
+  program.roots.forEach((_, k) => {
+    const last = groups[groups.length - 1];
+    if (last) {
+      const reads = new Set([...last.reads, ...(readsOf[k] as Set<string>)]);
+      if (reads.size + last.outputs.length + 1 <= limit) {
+        last.outputs.push(k);
+        last.reads = reads;
+        return;
+      }
+    }
+    if ((readsOf[k] as Set<string>).size + 1 > limit) throw new Error(`fused WebGPU kernel: one output reads more than ${limit - 1} inputs`);
+    groups.push({ outputs: [k], reads: new Set(readsOf[k]) });
+  });
+  const result = groups.map((g, i) => ({
+    outputs: g.outputs,
+    program: { key: `${program.key}#${i}/${limit}`, inputNames: program.inputNames, scalarNames: program.scalarNames, roots: g.outputs.map((k) => program.roots[k] as Expr) },
+  }));
+  byLimit.set(limit, result);
+  return result;
+}
+
 /** The usage flags of a uniform buffer we write with `queue.writeBuffer`. */
 function uniformUsage(): number {
   const usage = (globalThis as { GPUBufferUsage?: { UNIFORM: number; COPY_DST: number } }).GPUBufferUsage;
@@ -228,6 +299,19 @@ export function runFusedWebGpu(
   n: number,
 ): void {
   if (n === 0) return;
+  const limit = storageBufferLimit(backend);
+  if (bindingCount(program, inputs, outputs) > limit) {
+    // More storage buffers than a shader stage may bind (tfjs requests the default 8): compute
+    // the outputs in groups, one dispatch each. Only safe when no output is also an input.
+    const written = new Set(outputs.map((t) => t.dataId));
+    if (inputs.some((t) => written.has(t.dataId))) {
+      throw new Error(`fused WebGPU kernel: an in-place program needs more than ${limit} storage buffers`);
+    }
+    for (const group of outputGroups(program, limit)) {
+      runFusedWebGpu(backend, group.program, inputs, group.outputs.map((k) => outputs[k] as tf.TensorInfo), scalars, n);
+    }
+    return;
+  }
   guardReadBack(backend);
   for (const t of [...inputs, ...outputs]) backend.uploadToGPU(t.dataId);
   // One binding per distinct GPUBuffer: WebGPU forbids binding a buffer twice when one binding writes it.

@@ -96,3 +96,40 @@ describe('chain fuses consecutive elementwise stages', () => {
     fused.forEach((row, t) => row.forEach((x, i) => expect(x).toBeCloseTo((reference[t] as number[])[i] as number, 5)));
   });
 });
+
+describe('rules with more buffers than one WebGPU dispatch may bind', () => {
+  // 7 state slots: the functional program binds 9 inputs + 8 outputs, the in-place one 9 buffers;
+  // WebGPU's default limit (tfjs's device) is 8 storage buffers per shader stage.
+  const slots = ['s0', 's1', 's2', 's3', 's4', 's5', 's6'] as const;
+  const wide = defineElementwiseRule({
+    name: 'test-wide-seven-slots',
+    state: slots,
+    scalars: ['a'],
+    body: (x, { a }, op) => {
+      const out: Record<string, ReturnType<typeof op.add>> = {};
+      slots.forEach((s, i) => (out[s] = op.add(op.mul(a, x[s]), op.mul(i + 1, x.grad))));
+      return { ...out, update: op.add(out.s0 as ReturnType<typeof op.add>, op.mul(x.param, 0.01)) } as never;
+    },
+  });
+
+  it('the functional kernel equals the reference (outputs grouped into several dispatches on WebGPU)', async () => {
+    const n = 1000;
+    const mk = (k: number) => tf.tensor1d(Array.from({ length: n }, (_, i) => Math.sin(i * (k + 1))));
+    const grad = mk(0);
+    const param = mk(1);
+    const state = Object.fromEntries(slots.map((s, i) => [s, mk(i + 2)])) as Record<(typeof slots)[number], tf.Tensor>;
+    const fused = wide.apply(grad, param, state, { a: 0.5 });
+    const ref = wide.reference(grad, param, state, { a: 0.5 });
+    const pairs: [tf.Tensor, tf.Tensor][] = [[fused.update, ref.update], ...slots.map((s) => [fused.state[s], ref.state[s]] as [tf.Tensor, tf.Tensor])];
+    for (const [f, r] of pairs) {
+      const [fv, rv] = [await f.data(), await r.data()];
+      for (let i = 0; i < n; i++) expect(Math.abs((fv[i] as number) - (rv[i] as number))).toBeLessThan(1e-5 * Math.max(1, Math.abs(rv[i] as number)));
+    }
+    // In place it runs on the CPU; on WebGPU it declines (touching nothing) and the runner goes functional.
+    const before = await param.data();
+    const done = wide.applyInPlace(param, grad, state, { a: 0.5 });
+    expect(done).toBe(tf.getBackend() === 'cpu');
+    if (!done) expect(Array.from(await param.data())).toEqual(Array.from(before));
+    treeDispose([grad, param, state, fused, ref]);
+  });
+});
