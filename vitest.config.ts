@@ -6,7 +6,7 @@ import { defineConfig } from 'vitest/config';
  * Sources resolve through the `@descent/source` export condition, so tests need no build.
  */
 const shared = {
-  include: ['packages/*/test/**/*.test.ts'],
+  include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
   testTimeout: 60_000,
   hookTimeout: 60_000,
 
