@@ -45,9 +45,10 @@ describe('demo command line', () => {
     expect(results.map((r) => r.optimizer)).toEqual(['adam', 'sgd-momentum']);
     for (const r of results) {
       expect(r.steps).toBe(20);
-      // 20 steps on 640 digits: far above chance (10%) on held-out digits, and the loss fell from ~2.3.
+      // 20 steps on 640 digits: far above chance (10%) on held-out digits, and the mean training loss of the
+      // last 10 steps is well below the chance-level cross-entropy ln 10 ≈ 2.303 it starts near.
       expect(r.testAccuracy).toBeGreaterThan(0.5);
-      expect(r.finalLoss).toBeLessThan(1.5);
+      expect(r.finalLoss).toBeLessThan(0.7 * Math.log(10));
     }
     const json = JSON.parse(readFileSync(files[0] as string, 'utf8'));
     expect(json.settings.seed).toBe(7);
