@@ -3,17 +3,9 @@
  *
  * @packageDocumentation
  */
-import {
-  type GradientTransformation,
-  type ScalarOrSchedule,
-  chain,
-  checkKnownOptions,
-  checkScalarOrSchedule,
-  invalidOption,
-} from '@descent/core';
-import { addDecayedWeights } from './add-decayed-weights.js';
+import type { GradientTransformation, ScalarOrSchedule } from '@descent/core';
+import { checkAdamCommonOptions, chainWithWeightDecay } from './adam-options.js';
 import { scaleByAdamax } from './scale-by-adamax.js';
-import { scaleByLearningRate } from './scale-by-learning-rate.js';
 
 /** Options of {@link adamax}; names and defaults as `torch.optim.Adamax` (camelCase, `betas` split into b1, b2). */
 export interface AdamaxOptions {
@@ -44,19 +36,8 @@ export interface AdamaxOptions {
  */
 export function adamax(options: AdamaxOptions = {}): GradientTransformation<unknown[]> {
   const where = 'adamax';
-  if (options === null || typeof options !== 'object') invalidOption(where, 'options', options, 'an options object');
-  checkKnownOptions(where, options, ['learningRate', 'b1', 'b2', 'eps', 'weightDecay']);
-  const learningRate = options.learningRate ?? 2e-3;
-  const weightDecay = options.weightDecay ?? 0;
-  // Validated here under the alias's option names; the blocks get these checked functions, so a
-  // schedule value out of range also fails under the alias's name (`adam: b1(step 7) must be …`).
-  const lr = checkScalarOrSchedule(where, 'learningRate', learningRate, { min: 0 });
-  const b1 = checkScalarOrSchedule(where, 'b1', options.b1 ?? 0.9, { min: 0, lessThan: 1 });
-  const b2 = checkScalarOrSchedule(where, 'b2', options.b2 ?? 0.999, { min: 0, lessThan: 1 });
-  const eps = checkScalarOrSchedule(where, 'eps', options.eps ?? 1e-8, { min: 0 });
-  const wd = checkScalarOrSchedule(where, 'weightDecay', weightDecay, { min: 0 });
+  const checked = checkAdamCommonOptions(where, options, [], { learningRate: 2e-3, weightDecay: 0 });
+  const { b1, b2, eps } = checked;
   const core = scaleByAdamax({ b1, b2, eps });
-  return weightDecay === 0
-    ? chain(core, scaleByLearningRate(lr))
-    : chain(addDecayedWeights(wd), core, scaleByLearningRate(lr));
+  return chainWithWeightDecay(checked, core, 'coupled');
 }

@@ -3,18 +3,9 @@
  *
  * @packageDocumentation
  */
-import {
-  type GradientTransformation,
-  type ScalarOrSchedule,
-  chain,
-  checkBoolean,
-  checkKnownOptions,
-  checkScalarOrSchedule,
-  invalidOption,
-} from '@descent/core';
-import { addDecayedWeights } from './add-decayed-weights.js';
+import { type GradientTransformation, type ScalarOrSchedule, checkBoolean } from '@descent/core';
+import { checkAdamCommonOptions, chainWithWeightDecay } from './adam-options.js';
 import { scaleByAdam } from './scale-by-adam.js';
-import { scaleByLearningRate } from './scale-by-learning-rate.js';
 
 /** Options of {@link adamw}; names and defaults as `torch.optim.AdamW` (camelCase, `betas` split into b1, b2). */
 export interface AdamwOptions {
@@ -49,20 +40,9 @@ export interface AdamwOptions {
  */
 export function adamw(options: AdamwOptions = {}): GradientTransformation<unknown[]> {
   const where = 'adamw';
-  if (options === null || typeof options !== 'object') invalidOption(where, 'options', options, 'an options object');
-  checkKnownOptions(where, options, ['learningRate', 'b1', 'b2', 'eps', 'weightDecay', 'amsgrad']);
-  const learningRate = options.learningRate ?? 1e-3;
-  const weightDecay = options.weightDecay ?? 1e-2;
-  // Validated here under the alias's option names; the blocks get these checked functions, so a
-  // schedule value out of range also fails under the alias's name (`adam: b1(step 7) must be …`).
-  const lr = checkScalarOrSchedule(where, 'learningRate', learningRate, { min: 0 });
-  const b1 = checkScalarOrSchedule(where, 'b1', options.b1 ?? 0.9, { min: 0, lessThan: 1 });
-  const b2 = checkScalarOrSchedule(where, 'b2', options.b2 ?? 0.999, { min: 0, lessThan: 1 });
-  const eps = checkScalarOrSchedule(where, 'eps', options.eps ?? 1e-8, { min: 0 });
-  const wd = checkScalarOrSchedule(where, 'weightDecay', weightDecay, { min: 0 });
+  const checked = checkAdamCommonOptions(where, options, ['amsgrad'], { learningRate: 1e-3, weightDecay: 1e-2 });
+  const { b1, b2, eps } = checked;
   const amsgrad = checkBoolean(where, 'amsgrad', options.amsgrad ?? false);
   const core = scaleByAdam({ b1, b2, eps, amsgrad });
-  return weightDecay === 0
-    ? chain(core, scaleByLearningRate(lr))
-    : chain(core, addDecayedWeights(wd), scaleByLearningRate(lr));
+  return chainWithWeightDecay(checked, core, 'decoupled');
 }

@@ -7,77 +7,13 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import {
-  DescentError,
-  type GradientTransformation,
-  Optimizer,
-  type Params,
-  type Tree,
-  applyUpdates,
-  chain,
-  treeDispose,
-  treeLeaves,
-} from '@descent/core';
+import { DescentError, type GradientTransformation, Optimizer, type Tree, chain, treeDispose } from '@descent/core';
 import { adabelief, addDecayedWeights, scaleByBelief, scaleByLearningRate } from '@descent/optim';
 import { type GoldenEntry, loadGolden } from './golden.js';
+import { deviations, gradseqProblem, twoPathTrajectory } from './trajectory-modes.js';
 
 const golden = loadGolden(new URL('./fixtures/first-order.json', import.meta.url));
 const ATOL = 1e-5;
-
-interface Problem {
-  shapes: number[][];
-  init: number[][];
-  grads: number[][][];
-}
-
-function gradseqProblem(entry: GoldenEntry): Problem {
-  return { shapes: entry.shapes, init: entry.init, grads: entry.grads as number[][][] };
-}
-
-/** Params after every step: through the functional API, or the Optimizer runner (in place where it can). */
-async function trajectory(transform: GradientTransformation<any>, p: Problem, mode: 'functional' | 'runner'): Promise<number[][][]> {
-  const out: number[][][] = [];
-  const read = async (ts: tf.Tensor[]) => Promise.all(ts.map(async (x) => Array.from(await x.data())));
-  if (mode === 'runner') {
-    const vars = p.init.map((v, k) => tf.variable(tf.tensor(v, p.shapes[k])));
-    const opt = new Optimizer(transform, vars);
-    for (const step of p.grads) {
-      const g = step.map((x, k) => tf.tensor(x, p.shapes[k]));
-      await opt.stepAsync(g);
-      treeDispose(g);
-      out.push(await read(vars));
-    }
-    opt.dispose();
-    treeDispose(vars);
-    return out;
-  }
-  let params: tf.Tensor[] = p.init.map((v, k) => tf.tensor(v, p.shapes[k]));
-  let state = tf.tidy(() => transform.init(params as Params) as tf.TensorContainer) as unknown;
-  for (const step of p.grads) {
-    const next = tf.tidy(() => {
-      const g = step.map((x, k) => tf.tensor(x, p.shapes[k]));
-      const o = transform.update(g as Params, state, params as Params);
-      return { params: applyUpdates(params as Params, o.updates) as tf.Tensor[], state: o.state as tf.TensorContainer };
-    });
-    const kept = new Set<unknown>(treeLeaves(next.state as Tree<unknown>));
-    for (const t of treeLeaves(state as Tree<unknown>)) if (t instanceof tf.Tensor && !kept.has(t)) t.dispose();
-    treeDispose(params);
-    params = next.params;
-    state = next.state;
-    out.push(await read(params));
-  }
-  treeDispose([params, state as Tree<unknown>]);
-  return out;
-}
-
-/** Largest |a − b| at each step. */
-function deviations(a: number[][][], b: number[][][]): number[] {
-  return a.map((step, t) => {
-    let worst = 0;
-    step.forEach((leaf, k) => leaf.forEach((x, j) => (worst = Math.max(worst, Math.abs(x - (b[t]?.[k]?.[j] as number))))));
-    return worst;
-  });
-}
 
 interface BeliefHyper {
   lr: number;
@@ -174,21 +110,21 @@ describe('adabelief: float64 spec oracle', () => {
   for (const [label, h] of settings) {
     for (const mode of ['functional', 'runner'] as const) {
       it(`${label} (${mode}): every step within 1e-5 of the oracle`, async () => {
-        const devs = deviations(await trajectory(adabelief(optionsOf(h)), problem, mode), adabeliefOracle(h, entry.init, grads));
+        const devs = deviations(await twoPathTrajectory(adabelief(optionsOf(h)), problem, mode), adabeliefOracle(h, entry.init, grads));
         devs.forEach((d, t) => expect(d, `step ${t + 1}`).toBeLessThan(ATOL));
       });
     }
   }
 
   it('degeneratedToSgd false: no parameter change while ρ_t < 5 (β2 = 0.999: steps 1–5), then adaptive steps', async () => {
-    const got = await trajectory(adabelief({ learningRate: 0.01, degeneratedToSgd: false }), problem, 'runner');
+    const got = await twoPathTrajectory(adabelief({ learningRate: 0.01, degeneratedToSgd: false }), problem, 'runner');
     const init = entry.init.map((a) => Array.from(new Float32Array(a)));
     for (let t = 0; t < 5; t++) expect(got[t], `step ${t + 1}`).toEqual(init);
     expect(deviations([got[5] as number[][]], [init])[0]).toBeGreaterThan(1e-4);
   });
 
   it('degeneratedToSgd true: steps 1–5 are θ −= γ m/(1 − β1^t), no eps anywhere', async () => {
-    const got = await trajectory(adabelief({ learningRate: 0.01 }), problem, 'runner');
+    const got = await twoPathTrajectory(adabelief({ learningRate: 0.01 }), problem, 'runner');
     const theta = entry.init.map((a) => a.slice());
     const m = theta.map((a) => a.map(() => 0));
     for (let t = 1; t <= 5; t++) {
@@ -225,8 +161,8 @@ describe('scaleByBelief state', () => {
 
   it('amsgrad with rectify keeps the maximum up to date but steps exactly as without it', async () => {
     const entry = golden.adabelief?.['defaults@gradseq'] as GoldenEntry;
-    const a = await trajectory(adabelief({ learningRate: 0.01, b2: 0.99, amsgrad: true }), gradseqProblem(entry), 'functional');
-    const b = await trajectory(adabelief({ learningRate: 0.01, b2: 0.99, amsgrad: false }), gradseqProblem(entry), 'functional');
+    const a = await twoPathTrajectory(adabelief({ learningRate: 0.01, b2: 0.99, amsgrad: true }), gradseqProblem(entry), 'functional');
+    const b = await twoPathTrajectory(adabelief({ learningRate: 0.01, b2: 0.99, amsgrad: false }), gradseqProblem(entry), 'functional');
     expect(a).toEqual(b);
     const t = scaleByBelief({ amsgrad: true, b2: 0.5, eps: 0 });
     const s0 = t.init([tf.zeros([1])]);
@@ -260,13 +196,13 @@ describe('adabelief equals its chains of building blocks', () => {
   ];
   for (const [label, options, byHand] of cases) {
     it(`${label}: the alias gives the same numbers as the chain written out`, async () => {
-      expect(await trajectory(adabelief(options), problem, 'functional')).toEqual(await trajectory(byHand(), problem, 'functional'));
+      expect(await twoPathTrajectory(adabelief(options), problem, 'functional')).toEqual(await twoPathTrajectory(byHand(), problem, 'functional'));
     });
   }
 
   it('defaults: learningRate 1e-3, b1 0.9, b2 0.999, eps 1e-16, weightDecay 0, rectify, decoupled, SGD steps', async () => {
-    const a = await trajectory(adabelief(), problem, 'runner');
-    const b = await trajectory(adabelief(optionsOf(DEFAULTS)), problem, 'runner');
+    const a = await twoPathTrajectory(adabelief(), problem, 'runner');
+    const b = await twoPathTrajectory(adabelief(optionsOf(DEFAULTS)), problem, 'runner');
     expect(a).toEqual(b);
     deviations(a, entry.trajectory).forEach((d, t) => expect(d, `step ${t + 1}`).toBeLessThan(ATOL));
   });

@@ -7,20 +7,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import {
-  DescentError,
-  type GradientTransformation,
-  Optimizer,
-  type Params,
-  type Tree,
-  applyUpdates,
-  chain,
-  setFusedKernels,
-  treeDispose,
-  treeLeaves,
-} from '@descent/core';
+import { type GradientTransformation, Optimizer, chain, treeDispose } from '@descent/core';
 import { adafactor, clipByBlockRms, scaleByFactoredRms, scaleByRelativeStepSize } from '@descent/optim';
-import { type GoldenEntry, loadGolden, lossProblemGrad } from './golden.js';
+import { type GoldenEntry, loadGolden } from './golden.js';
+import { errorOf } from './descent-errors.js';
+import { MODES, type Mode, type TrajectoryProblem, maxDeviation, numbers, runInMode, treeOracleTrajectory } from './trajectory-modes.js';
 
 const golden = loadGolden(new URL('./fixtures/first-order.json', import.meta.url));
 const problems = golden.adafactor as Record<string, GoldenEntry>;
@@ -117,110 +108,11 @@ function adafactorOracle(h: Hyper, shapes: number[][]): (x: number[][], g: numbe
   };
 }
 
-interface Problem {
-  shapes: number[][];
-  init: number[][];
-  grads?: number[][][];
-  steps: number;
-}
-
 /** The oracle's trajectory; gradients from the problem's sequence or from the golden loss. */
-function oracleTrajectory(h: Hyper, pb: Problem): number[][][] {
-  const step = adafactorOracle(h, pb.shapes);
-  let x = pb.init.map((r) => [...r]);
-  const out: number[][][] = [];
-  for (let t = 0; t < pb.steps; t++) {
-    const g = pb.grads ? (pb.grads[t] as number[][]) : x.map((xk, k) => Array.from(lossProblemGrad(xk, k)));
-    x = step(x, g);
-    out.push(x);
-  }
-  return out;
-}
+const oracleTrajectory = (h: Hyper, pb: TrajectoryProblem): number[][][] => treeOracleTrajectory(adafactorOracle(h, pb.shapes), pb);
 
 // ---------------------------------------------------------------------------------------------
 // running descent
-
-type Mode = 'runner in place' | 'runner functional' | 'functional API' | 'reference ops';
-const MODES: Mode[] = ['runner in place', 'runner functional', 'functional API', 'reference ops'];
-
-async function gradsFor(pb: Problem, t: number, params: tf.Tensor[]): Promise<tf.Tensor[]> {
-  if (pb.grads) return (pb.grads[t] as number[][]).map((g, k) => tf.tensor(g, pb.shapes[k]));
-  const values = await Promise.all(params.map((p) => p.data()));
-  return values.map((x, k) => tf.tensor(lossProblemGrad(x, k), pb.shapes[k]));
-}
-
-/** Params after every step, and (functional API only) the updates of every step. */
-async function run(make: () => GradientTransformation<any>, pb: Problem, mode: Mode): Promise<{ params: number[][][]; updates: number[][][] }> {
-  const params: number[][][] = [];
-  const updates: number[][][] = [];
-  const read = async (ps: tf.Tensor[]) => Promise.all(ps.map(async (p) => Array.from(await p.data())));
-  if (mode === 'functional API') {
-    const transform = make();
-    let ps = pb.init.map((v, k) => tf.tensor(v, pb.shapes[k]));
-    let state = tf.tidy(() => transform.init(ps as Params) as tf.TensorContainer) as unknown;
-    for (let t = 0; t < pb.steps; t++) {
-      const grads = await gradsFor(pb, t, ps);
-      const next = tf.tidy(() => {
-        const o = transform.update(grads as Params, state, ps as Params);
-        return { updates: o.updates as tf.Tensor[], params: applyUpdates(ps as Params, o.updates) as tf.Tensor[], state: o.state as tf.TensorContainer };
-      });
-      const kept = new Set<unknown>(treeLeaves(next.state as Tree<unknown>));
-      for (const old of treeLeaves(state as Tree<unknown>)) if (old instanceof tf.Tensor && !kept.has(old)) old.dispose();
-      treeDispose([grads, ps]);
-      ps = next.params;
-      state = next.state;
-      params.push(await read(ps));
-      updates.push(await read(next.updates));
-      treeDispose(next.updates);
-    }
-    treeDispose([ps, state]);
-    return { params, updates };
-  }
-  if (mode === 'reference ops') setFusedKernels(false);
-  try {
-    const vars = pb.init.map((v, k) => tf.tidy(() => tf.variable(tf.tensor(v, pb.shapes[k]))));
-    const opt = new Optimizer(make(), vars, { inPlace: mode !== 'runner functional' });
-    let count = -1;
-    for (let t = 0; t < pb.steps; t++) {
-      const grads = await gradsFor(pb, t, vars);
-      await opt.stepAsync(grads);
-      treeDispose(grads);
-      if (t === 0) count = tf.memory().numTensors;
-      else expect(tf.memory().numTensors).toBe(count);
-      params.push(await read(vars));
-    }
-    opt.dispose();
-    treeDispose(vars);
-    return { params, updates };
-  } finally {
-    setFusedKernels(true);
-  }
-}
-
-function maxDeviation(a: number[][][], b: number[][][]): number {
-  let worst = 0;
-  a.forEach((row, t) => row.forEach((xk, k) => xk.forEach((x, j) => (worst = Math.max(worst, Math.abs(x - (b[t]?.[k]?.[j] ?? NaN)))))));
-  return Number.isNaN(worst) ? Infinity : worst;
-}
-
-function errorOf(f: () => unknown): DescentError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(DescentError);
-    return e as DescentError;
-  }
-  throw new Error('expected a DescentError');
-}
-
-/** Deterministic float32-representable pseudo-random numbers. */
-function numbers(n: number, seed: number): number[] {
-  let s = seed >>> 0;
-  return Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return Math.fround((s / 2 ** 32) * 2 - 1);
-  });
-}
 
 const DEFAULTS: Hyper = {
   lr: null, eps1: 1e-30, eps2: 1e-3, clipThreshold: 1.0, decayRate: -0.8, beta1: null,
@@ -239,7 +131,9 @@ const optionsOf = (h: Hyper) => ({
   ...(h.beta1 === null ? {} : { b1: h.beta1 }),
   weightDecay: h.weightDecay, scaleParameter: h.scaleParameter, relativeStep: h.relativeStep, warmupInit: h.warmupInit,
 });
-const problemOf = (e: GoldenEntry): Problem => ({ shapes: e.shapes, init: e.init, grads: e.problem === 'gradseq' ? e.grads : undefined, steps: e.steps });
+/** Params after every step, and (functional API only) the updates of every step. */
+const run = (make: () => GradientTransformation<any>, pb: TrajectoryProblem, mode: Mode) => runInMode(make, pb, mode, { withUpdates: true });
+const problemOf = (e: GoldenEntry): TrajectoryProblem => ({ shapes: e.shapes, init: e.init, grads: e.problem === 'gradseq' ? e.grads : undefined, steps: e.steps });
 
 describe('adafactor float64 oracle (spec §4.5)', () => {
   // gradseq: the same float64 inputs as the reference, so agreement to rounding. loss: the oracle
@@ -282,7 +176,7 @@ describe('adafactor on 0-D, 1-D, 2-D and 3-D parameters', () => {
   // Rank ≥ 2 is factored over the last two dimensions (leading dimensions a batch); 0-D/1-D are not.
   const shapes = [[], [3], [5, 2], [3, 2, 4]];
   const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
-  const pb: Problem = {
+  const pb: TrajectoryProblem = {
     shapes,
     init: shapes.map((s, k) => numbers(size(s), 10 + k)),
     grads: Array.from({ length: 12 }, (_, t) => shapes.map((s, k) => numbers(size(s), 100 * (t + 1) + k))),

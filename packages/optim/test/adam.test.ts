@@ -10,17 +10,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { DescentError, type GradientTransformation, Optimizer, chain } from '@descent/core';
 import { adam, addDecayedWeights, scaleByAdam, scaleByLearningRate } from '@descent/optim';
-import {
-  ATOL,
-  MODES,
-  type TensorOracle,
-  entry,
-  expectRejected,
-  expectScheduleFailsAtStep,
-  maxDeviation,
-  oracleTrajectory,
-  trajectory,
-} from './adam-family.js';
+import { ATOL, type TensorOracle, entry, expectScheduleFailsAtStep, oracleTrajectory } from './adam-family.js';
+import { expectRejected } from './descent-errors.js';
+import { MODES, maxDeviation, trajectory } from './trajectory-modes.js';
 
 interface Hyper {
   lr: number | ((step: number) => number);

@@ -9,17 +9,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { chain } from '@descent/core';
 import { adam, adamw, addDecayedWeights, scaleByAdam, scaleByLearningRate } from '@descent/optim';
-import {
-  ATOL,
-  MODES,
-  type TensorOracle,
-  entry,
-  expectRejected,
-  expectScheduleFailsAtStep,
-  maxDeviation,
-  oracleTrajectory,
-  trajectory,
-} from './adam-family.js';
+import { ATOL, type TensorOracle, entry, expectScheduleFailsAtStep, oracleTrajectory } from './adam-family.js';
+import { expectRejected } from './descent-errors.js';
+import { MODES, maxDeviation, trajectory } from './trajectory-modes.js';
 
 interface Hyper {
   lr: number;

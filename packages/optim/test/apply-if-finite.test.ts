@@ -3,15 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DescentError, Optimizer, identity, treeDispose } from '@descent/core';
 import { type ApplyIfFiniteState, applyIfFinite, sgd } from '@descent/optim';
 import { FunctionalLoop, expectCheckpointResumes, readBits, readLeaves } from './transform-steps.js';
-
-function thrown(fn: () => unknown): DescentError {
-  try {
-    fn();
-  } catch (e) {
-    return e as DescentError;
-  }
-  throw new Error('expected a throw');
-}
+import { thrown } from './descent-errors.js';
 
 async function counters(state: ApplyIfFiniteState<unknown>): Promise<[number, boolean, number]> {
   const [n, last, total] = await Promise.all([state.notfiniteCount.data(), state.lastFinite.data(), state.totalNotfinite.data()]);

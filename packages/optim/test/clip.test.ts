@@ -3,15 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DescentError, Optimizer, type Params, chain, setFusedKernels, treeDispose } from '@descent/core';
 import { clip, scaleByLearningRate } from '@descent/optim';
 import { FunctionalLoop, readLeaves } from './transform-steps.js';
-
-function thrown(fn: () => unknown): DescentError {
-  try {
-    fn();
-  } catch (e) {
-    return e as DescentError;
-  }
-  throw new Error('expected a throw');
-}
+import { thrown } from './descent-errors.js';
 
 describe('clip', () => {
   for (const fused of [true, false]) {

@@ -6,77 +6,13 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import {
-  DescentError,
-  type GradientTransformation,
-  Optimizer,
-  type Params,
-  type Tree,
-  applyUpdates,
-  chain,
-  treeDispose,
-  treeLeaves,
-} from '@descent/core';
+import { DescentError, Optimizer, type Tree, chain, treeDispose } from '@descent/core';
 import { addDecayedWeights, diffgrad, scaleByDiffGrad, scaleByLearningRate } from '@descent/optim';
 import { type GoldenEntry, loadGolden } from './golden.js';
+import { deviations, gradseqProblem, twoPathTrajectory } from './trajectory-modes.js';
 
 const golden = loadGolden(new URL('./fixtures/first-order.json', import.meta.url));
 const ATOL = 1e-5;
-
-interface Problem {
-  shapes: number[][];
-  init: number[][];
-  grads: number[][][];
-}
-
-function gradseqProblem(entry: GoldenEntry): Problem {
-  return { shapes: entry.shapes, init: entry.init, grads: entry.grads as number[][][] };
-}
-
-/** Params after every step: through the functional API, or the Optimizer runner (in place where it can). */
-async function trajectory(transform: GradientTransformation<any>, p: Problem, mode: 'functional' | 'runner'): Promise<number[][][]> {
-  const out: number[][][] = [];
-  const read = async (ts: tf.Tensor[]) => Promise.all(ts.map(async (x) => Array.from(await x.data())));
-  if (mode === 'runner') {
-    const vars = p.init.map((v, k) => tf.variable(tf.tensor(v, p.shapes[k])));
-    const opt = new Optimizer(transform, vars);
-    for (const step of p.grads) {
-      const g = step.map((x, k) => tf.tensor(x, p.shapes[k]));
-      await opt.stepAsync(g);
-      treeDispose(g);
-      out.push(await read(vars));
-    }
-    opt.dispose();
-    treeDispose(vars);
-    return out;
-  }
-  let params: tf.Tensor[] = p.init.map((v, k) => tf.tensor(v, p.shapes[k]));
-  let state = tf.tidy(() => transform.init(params as Params) as tf.TensorContainer) as unknown;
-  for (const step of p.grads) {
-    const next = tf.tidy(() => {
-      const g = step.map((x, k) => tf.tensor(x, p.shapes[k]));
-      const o = transform.update(g as Params, state, params as Params);
-      return { params: applyUpdates(params as Params, o.updates) as tf.Tensor[], state: o.state as tf.TensorContainer };
-    });
-    const kept = new Set<unknown>(treeLeaves(next.state as Tree<unknown>));
-    for (const t of treeLeaves(state as Tree<unknown>)) if (t instanceof tf.Tensor && !kept.has(t)) t.dispose();
-    treeDispose(params);
-    params = next.params;
-    state = next.state;
-    out.push(await read(params));
-  }
-  treeDispose([params, state as Tree<unknown>]);
-  return out;
-}
-
-/** Largest |a − b| at each step. */
-function deviations(a: number[][][], b: number[][][]): number[] {
-  return a.map((step, t) => {
-    let worst = 0;
-    step.forEach((leaf, k) => leaf.forEach((x, j) => (worst = Math.max(worst, Math.abs(x - (b[t]?.[k]?.[j] as number))))));
-    return worst;
-  });
-}
 
 interface DiffGradHyper {
   lr: number;
@@ -143,7 +79,7 @@ describe('diffgrad: float64 spec oracle', () => {
       it(`hidden setting '${setting}' (${mode}): every step within 1e-5 of the oracle`, async () => {
         const expected = diffgradOracle(h, entry.init, entry.grads as number[][][]);
         const opt = diffgrad({ learningRate: h.lr, b1: h.b1, b2: h.b2, eps: h.eps, weightDecay: h.wd });
-        const devs = deviations(await trajectory(opt, gradseqProblem(entry), mode), expected);
+        const devs = deviations(await twoPathTrajectory(opt, gradseqProblem(entry), mode), expected);
         devs.forEach((d, t) => expect(d, `step ${t + 1}`).toBeLessThan(ATOL));
       });
     }
@@ -155,7 +91,7 @@ describe('diffgrad: float64 spec oracle', () => {
     // The oracle with per-step hyper-parameters: run it one step at a time.
     const grads = entry.grads as number[][][];
     const opt = diffgrad({ learningRate: lr, b1: 0.9, b2: 0.99, weightDecay: wd });
-    const got = await trajectory(opt, gradseqProblem(entry), 'runner');
+    const got = await twoPathTrajectory(opt, gradseqProblem(entry), 'runner');
     // Reference: the same recursion with lr(t−1), wd(t−1) at step t.
     const theta = entry.init.map((a) => a.slice());
     const m = theta.map((a) => a.map(() => 0));
@@ -217,8 +153,8 @@ describe('diffgrad equals its chain of building blocks', () => {
   const entry = golden.diffgrad?.['defaults@gradseq'] as GoldenEntry;
   it('diffgrad(o) == chain(addDecayedWeights(λ), scaleByDiffGrad({b1,b2,eps}), scaleByLearningRate(γ))', async () => {
     const o = { learningRate: 0.01, b1: 0.85, b2: 0.99, eps: 1e-7, weightDecay: 0.03 };
-    const alias = await trajectory(diffgrad(o), gradseqProblem(entry), 'functional');
-    const byHand = await trajectory(
+    const alias = await twoPathTrajectory(diffgrad(o), gradseqProblem(entry), 'functional');
+    const byHand = await twoPathTrajectory(
       chain(addDecayedWeights(0.03), scaleByDiffGrad({ b1: 0.85, b2: 0.99, eps: 1e-7 }), scaleByLearningRate(0.01)),
       gradseqProblem(entry),
       'functional',
@@ -227,8 +163,8 @@ describe('diffgrad equals its chain of building blocks', () => {
   });
 
   it('defaults: learningRate 1e-3, b1 0.9, b2 0.999, eps 1e-8, weightDecay 0', async () => {
-    const a = await trajectory(diffgrad(), gradseqProblem(entry), 'runner');
-    const b = await trajectory(diffgrad({ learningRate: 1e-3, b1: 0.9, b2: 0.999, eps: 1e-8, weightDecay: 0 }), gradseqProblem(entry), 'runner');
+    const a = await twoPathTrajectory(diffgrad(), gradseqProblem(entry), 'runner');
+    const b = await twoPathTrajectory(diffgrad({ learningRate: 1e-3, b1: 0.9, b2: 0.999, eps: 1e-8, weightDecay: 0 }), gradseqProblem(entry), 'runner');
     expect(a).toEqual(b);
   });
 });

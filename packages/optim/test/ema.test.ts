@@ -3,15 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DescentError, Optimizer, chain, setFusedKernels, treeDispose } from '@descent/core';
 import { ema, scaleByLearningRate } from '@descent/optim';
 import { FunctionalLoop, readLeaves } from './transform-steps.js';
-
-function thrown(fn: () => unknown): DescentError {
-  try {
-    fn();
-  } catch (e) {
-    return e as DescentError;
-  }
-  throw new Error('expected a throw');
-}
+import { thrown } from './descent-errors.js';
 
 // Hand-computed, β = 0.9, updates 1, 2, 3:
 // m1 = 0.1,  m2 = 0.1·2 + 0.9·0.1 = 0.29,  m3 = 0.1·3 + 0.9·0.29 = 0.561;

@@ -17,7 +17,8 @@ import {
   treeLeaves,
 } from '@descent/core';
 import * as optim from '@descent/optim';
-import { type GoldenEntry, loadGolden, lossProblemGrad } from './golden.js';
+import { type GoldenEntry, loadGolden } from './golden.js';
+import { problemGrads } from './trajectory-modes.js';
 
 const golden = loadGolden(new URL('./fixtures/first-order.json', import.meta.url));
 const ATOL = 1e-5;
@@ -34,12 +35,6 @@ function build(e: GoldenEntry): GradientTransformation<any> {
   return factory(e.descent?.options);
 }
 
-async function gradsFor(e: GoldenEntry, t: number, params: tf.Tensor[]): Promise<tf.Tensor[]> {
-  if (e.problem === 'gradseq') return (e.grads?.[t] as number[][]).map((g, k) => tf.tensor(g, e.shapes[k]));
-  const values = await Promise.all(params.map((p) => p.data()));
-  return values.map((x, k) => tf.tensor(lossProblemGrad(x, k), e.shapes[k]));
-}
-
 async function deviation(params: tf.Tensor[], expected: number[][]): Promise<number> {
   let worst = 0;
   const values = await Promise.all(params.map((p) => p.data()));
@@ -53,7 +48,7 @@ async function runFunctional(e: GoldenEntry): Promise<number[]> {
   let state = tf.tidy(() => transform.init(params as Params) as tf.TensorContainer) as unknown;
   const devs: number[] = [];
   for (let t = 0; t < e.steps; t++) {
-    const grads = await gradsFor(e, t, params);
+    const grads = await problemGrads(e, t, params);
     const next = tf.tidy(() => {
       const out = transform.update(grads as Params, state, params as Params);
       return { params: applyUpdates(params as Params, out.updates) as tf.Tensor[], state: out.state as tf.TensorContainer };
@@ -75,7 +70,7 @@ async function runRunner(e: GoldenEntry, inPlace: boolean): Promise<number[]> {
   const opt = new Optimizer(build(e), vars, { inPlace });
   const devs: number[] = [];
   for (let t = 0; t < e.steps; t++) {
-    const grads = await gradsFor(e, t, vars);
+    const grads = await problemGrads(e, t, vars);
     await opt.stepAsync(grads);
     treeDispose(grads);
     devs.push(await deviation(vars, e.trajectory[t] as number[][]));

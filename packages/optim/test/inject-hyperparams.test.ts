@@ -5,15 +5,7 @@ import * as optim from '@descent/optim';
 import { type InjectHyperparamsState, injectHyperparams, sgd } from '@descent/optim';
 import { type GoldenEntry, loadGolden } from './golden.js';
 import { FunctionalLoop, expectCheckpointResumes, readBits, readLeaves } from './transform-steps.js';
-
-function thrown(fn: () => unknown): DescentError {
-  try {
-    fn();
-  } catch (e) {
-    return e as DescentError;
-  }
-  throw new Error('expected a throw');
-}
+import { thrown } from './descent-errors.js';
 
 type Factory = (options: Record<string, unknown>) => GradientTransformation<unknown>;
 

@@ -7,77 +7,13 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import {
-  DescentError,
-  type GradientTransformation,
-  Optimizer,
-  type Params,
-  type Tree,
-  applyUpdates,
-  chain,
-  treeDispose,
-  treeLeaves,
-} from '@descent/core';
+import { DescentError, type GradientTransformation, Optimizer, type Tree, chain, treeDispose } from '@descent/core';
 import { addDecayedWeights, lion, scaleByLearningRate, scaleByLion } from '@descent/optim';
 import { type GoldenEntry, loadGolden } from './golden.js';
+import { deviations, gradseqProblem, twoPathTrajectory } from './trajectory-modes.js';
 
 const golden = loadGolden(new URL('./fixtures/first-order.json', import.meta.url));
 const ATOL = 1e-5;
-
-interface Problem {
-  shapes: number[][];
-  init: number[][];
-  grads: number[][][];
-}
-
-function gradseqProblem(entry: GoldenEntry): Problem {
-  return { shapes: entry.shapes, init: entry.init, grads: entry.grads as number[][][] };
-}
-
-/** Params after every step: through the functional API, or the Optimizer runner (in place where it can). */
-async function trajectory(transform: GradientTransformation<any>, p: Problem, mode: 'functional' | 'runner'): Promise<number[][][]> {
-  const out: number[][][] = [];
-  const read = async (ts: tf.Tensor[]) => Promise.all(ts.map(async (x) => Array.from(await x.data())));
-  if (mode === 'runner') {
-    const vars = p.init.map((v, k) => tf.variable(tf.tensor(v, p.shapes[k])));
-    const opt = new Optimizer(transform, vars);
-    for (const step of p.grads) {
-      const g = step.map((x, k) => tf.tensor(x, p.shapes[k]));
-      await opt.stepAsync(g);
-      treeDispose(g);
-      out.push(await read(vars));
-    }
-    opt.dispose();
-    treeDispose(vars);
-    return out;
-  }
-  let params: tf.Tensor[] = p.init.map((v, k) => tf.tensor(v, p.shapes[k]));
-  let state = tf.tidy(() => transform.init(params as Params) as tf.TensorContainer) as unknown;
-  for (const step of p.grads) {
-    const next = tf.tidy(() => {
-      const g = step.map((x, k) => tf.tensor(x, p.shapes[k]));
-      const o = transform.update(g as Params, state, params as Params);
-      return { params: applyUpdates(params as Params, o.updates) as tf.Tensor[], state: o.state as tf.TensorContainer };
-    });
-    const kept = new Set<unknown>(treeLeaves(next.state as Tree<unknown>));
-    for (const t of treeLeaves(state as Tree<unknown>)) if (t instanceof tf.Tensor && !kept.has(t)) t.dispose();
-    treeDispose(params);
-    params = next.params;
-    state = next.state;
-    out.push(await read(params));
-  }
-  treeDispose([params, state as Tree<unknown>]);
-  return out;
-}
-
-/** Largest |a − b| at each step. */
-function deviations(a: number[][][], b: number[][][]): number[] {
-  return a.map((step, t) => {
-    let worst = 0;
-    step.forEach((leaf, k) => leaf.forEach((x, j) => (worst = Math.max(worst, Math.abs(x - (b[t]?.[k]?.[j] as number))))));
-    return worst;
-  });
-}
 
 interface LionHyper {
   /** Learning rate per step (index = steps already taken). */
@@ -143,7 +79,7 @@ describe('lion: float64 spec oracle', () => {
   for (const [setting, h, options] of hidden) {
     for (const mode of ['functional', 'runner'] as const) {
       it(`hidden setting '${setting}' (${mode}): every step within 1e-5 of the oracle`, async () => {
-        const devs = deviations(await trajectory(lion(options), problem, mode), lionOracle(h, entry.init, grads));
+        const devs = deviations(await twoPathTrajectory(lion(options), problem, mode), lionOracle(h, entry.init, grads));
         devs.forEach((d, t) => expect(d, `step ${t + 1}`).toBeLessThan(ATOL));
       });
     }
@@ -152,7 +88,7 @@ describe('lion: float64 spec oracle', () => {
   it('decoupledWeightDecay with a learning-rate schedule divides λ by the rate at step 0 only', async () => {
     const lr = (s: number) => 0.02 * 0.9 ** s;
     const h: LionHyper = { lr, b1: 0.9, b2: 0.99, wd: 0.004, decoupled: true };
-    const got = await trajectory(lion({ learningRate: lr, weightDecay: 0.004, decoupledWeightDecay: true }), problem, 'runner');
+    const got = await twoPathTrajectory(lion({ learningRate: lr, weightDecay: 0.004, decoupledWeightDecay: true }), problem, 'runner');
     deviations(got, lionOracle(h, entry.init, grads)).forEach((d, t) => expect(d, `step ${t + 1}`).toBeLessThan(ATOL));
   });
 });
@@ -205,13 +141,13 @@ describe('lion equals its chain of building blocks', () => {
   ];
   for (const [label, options, byHand] of cases) {
     it(`${label}: the alias gives the same numbers as the chain written out`, async () => {
-      expect(await trajectory(lion(options), problem, 'functional')).toEqual(await trajectory(byHand(), problem, 'functional'));
+      expect(await twoPathTrajectory(lion(options), problem, 'functional')).toEqual(await twoPathTrajectory(byHand(), problem, 'functional'));
     });
   }
 
   it('defaults: learningRate 1e-4, b1 0.9, b2 0.99, weightDecay 0, decoupledWeightDecay false', async () => {
-    const a = await trajectory(lion(), problem, 'runner');
-    expect(a).toEqual(await trajectory(lion({ learningRate: 1e-4, b1: 0.9, b2: 0.99, weightDecay: 0, decoupledWeightDecay: false }), problem, 'runner'));
+    const a = await twoPathTrajectory(lion(), problem, 'runner');
+    expect(a).toEqual(await twoPathTrajectory(lion({ learningRate: 1e-4, b1: 0.9, b2: 0.99, weightDecay: 0, decoupledWeightDecay: false }), problem, 'runner'));
     deviations(a, entry.trajectory).forEach((d, t) => expect(d, `step ${t + 1}`).toBeLessThan(ATOL));
   });
 });

@@ -3,15 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DescentError, Optimizer, treeDispose } from '@descent/core';
 import { lookahead, sgd } from '@descent/optim';
 import { FunctionalLoop, expectCheckpointResumes, readLeaves } from './transform-steps.js';
-
-function thrown(fn: () => unknown): DescentError {
-  try {
-    fn();
-  } catch (e) {
-    return e as DescentError;
-  }
-  throw new Error('expected a throw');
-}
+import { thrown } from './descent-errors.js';
 
 function close(got: number[] | undefined, expected: number[]): void {
   expect(got).toHaveLength(expected.length);

@@ -3,15 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DescentError, Optimizer, identity, treeDispose } from '@descent/core';
 import { hasUpdated, multiSteps, sgd } from '@descent/optim';
 import { FunctionalLoop, expectCheckpointResumes, readLeaves } from './transform-steps.js';
-
-function thrown(fn: () => unknown): DescentError {
-  try {
-    fn();
-  } catch (e) {
-    return e as DescentError;
-  }
-  throw new Error('expected a throw');
-}
+import { thrown } from './descent-errors.js';
 
 const miniGrads = [
   [1, -2],

@@ -3,15 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DescentError, Optimizer, type Params, type Tree, identity, treeDispose } from '@descent/core';
 import { clipByGlobalNorm, multiTransform, sgd } from '@descent/optim';
 import { FunctionalLoop, expectCheckpointResumes, readLeaves } from './transform-steps.js';
-
-function thrown(fn: () => unknown): DescentError {
-  try {
-    fn();
-  } catch (e) {
-    return e as DescentError;
-  }
-  throw new Error('expected a throw');
-}
+import { thrown } from './descent-errors.js';
 
 const initial = () => ({
   layer: { w: tf.tensor2d([[1, 2], [3, 4]]), b: tf.tensor1d([0.5, -0.5]) },

@@ -7,20 +7,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import {
-  DescentError,
-  type GradientTransformation,
-  Optimizer,
-  type Params,
-  type Tree,
-  applyUpdates,
-  chain,
-  setFusedKernels,
-  treeDispose,
-  treeLeaves,
-} from '@descent/core';
+import { Optimizer, chain, treeDispose } from '@descent/core';
 import { addDecayedWeights, emaMomentum, muon, orthogonalizeViaNewtonSchulz, scaleByLearningRate } from '@descent/optim';
 import { type GoldenEntry, loadGolden } from './golden.js';
+import { errorOf } from './descent-errors.js';
+import { type GradseqProblem, MODES, maxDeviation, numbers, trajectory } from './trajectory-modes.js';
 
 const golden = loadGolden(new URL('./fixtures/first-order.json', import.meta.url));
 const entry = (golden.muon as Record<string, GoldenEntry>)['defaults@gradseq'] as GoldenEntry;
@@ -96,86 +87,7 @@ function muonOracle(h: Hyper, shapes: number[][], init: number[][], grads: numbe
 // ---------------------------------------------------------------------------------------------
 // running descent
 
-type Mode = 'runner in place' | 'runner functional' | 'functional API' | 'reference ops';
-const MODES: Mode[] = ['runner in place', 'runner functional', 'functional API', 'reference ops'];
-
-interface Problem {
-  shapes: number[][];
-  init: number[][];
-  grads: number[][][];
-}
-
-async function trajectory(make: () => GradientTransformation<any>, pb: Problem, mode: Mode): Promise<number[][][]> {
-  const out: number[][][] = [];
-  const read = async (ps: tf.Tensor[]) => out.push(await Promise.all(ps.map(async (p) => Array.from(await p.data()))));
-  const gradsAt = (t: number) => (pb.grads[t] as number[][]).map((g, k) => tf.tensor(g, pb.shapes[k]));
-  if (mode === 'functional API') {
-    const transform = make();
-    let params = pb.init.map((v, k) => tf.tensor(v, pb.shapes[k]));
-    let state = tf.tidy(() => transform.init(params as Params) as tf.TensorContainer) as unknown;
-    for (let t = 0; t < pb.grads.length; t++) {
-      const grads = gradsAt(t);
-      const next = tf.tidy(() => {
-        const o = transform.update(grads as Params, state, params as Params);
-        return { params: applyUpdates(params as Params, o.updates) as tf.Tensor[], state: o.state as tf.TensorContainer };
-      });
-      const kept = new Set<unknown>(treeLeaves(next.state as Tree<unknown>));
-      for (const old of treeLeaves(state as Tree<unknown>)) if (old instanceof tf.Tensor && !kept.has(old)) old.dispose();
-      treeDispose([grads, params]);
-      params = next.params;
-      state = next.state;
-      await read(params);
-    }
-    treeDispose([params, state]);
-    return out;
-  }
-  if (mode === 'reference ops') setFusedKernels(false);
-  try {
-    const vars = pb.init.map((v, k) => tf.tidy(() => tf.variable(tf.tensor(v, pb.shapes[k]))));
-    const opt = new Optimizer(make(), vars, { inPlace: mode !== 'runner functional' });
-    let count = -1;
-    for (let t = 0; t < pb.grads.length; t++) {
-      const grads = gradsAt(t);
-      await opt.stepAsync(grads);
-      treeDispose(grads);
-      if (t === 0) count = tf.memory().numTensors;
-      else expect(tf.memory().numTensors).toBe(count);
-      await read(vars);
-    }
-    opt.dispose();
-    treeDispose(vars);
-    return out;
-  } finally {
-    setFusedKernels(true);
-  }
-}
-
-function maxDeviation(a: number[][][], b: number[][][]): number {
-  let worst = 0;
-  a.forEach((row, t) => row.forEach((xk, k) => xk.forEach((x, j) => (worst = Math.max(worst, Math.abs(x - (b[t]?.[k]?.[j] ?? NaN)))))));
-  return Number.isNaN(worst) ? Infinity : worst;
-}
-
-function errorOf(f: () => unknown): DescentError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(DescentError);
-    return e as DescentError;
-  }
-  throw new Error('expected a DescentError');
-}
-
-/** Deterministic float32-representable pseudo-random numbers (no Math.random in tests). */
-function numbers(n: number, seed: number): number[] {
-  let s = seed >>> 0;
-  return Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return Math.fround((s / 2 ** 32) * 2 - 1);
-  });
-}
-
-function problemOf(shapes: number[][], steps: number, seed: number): Problem {
+function problemOf(shapes: number[][], steps: number, seed: number): GradseqProblem {
   const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
   return {
     shapes,
@@ -191,10 +103,10 @@ const SETTINGS: [string, Hyper][] = [
   ['no_nesterov_ns3', { lr: 0.02, weightDecay: 0, momentum: 0.95, nesterov: false, nsSteps: 3 }],
 ];
 const optionsOf = (h: Hyper) => ({ learningRate: h.lr, weightDecay: h.weightDecay, momentum: h.momentum, nesterov: h.nesterov, nsSteps: h.nsSteps });
-const goldenProblem: Problem = { shapes: entry.shapes, init: entry.init, grads: entry.grads as number[][][] };
+const goldenProblem: GradseqProblem = { shapes: entry.shapes, init: entry.init, grads: entry.grads as number[][][] };
 // The first 10 steps, for comparisons that need no 25-step trajectory (Newton–Schulz is many small
 // kernels: slow on a software WebGPU adapter).
-const shortProblem: Problem = { ...goldenProblem, grads: goldenProblem.grads.slice(0, 10) };
+const shortProblem: GradseqProblem = { ...goldenProblem, grads: goldenProblem.grads.slice(0, 10) };
 
 describe('muon float64 oracle (spec §4.4)', () => {
   it('reproduces the golden defaults@gradseq (float64 Newton–Schulz) to 1e-12', () => {

@@ -8,7 +8,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import {
-  DescentError,
   type GradientTransformation,
   Optimizer,
   type Params,
@@ -20,6 +19,8 @@ import {
 } from '@descent/core';
 import { scheduleFreeAdamw, scheduleFreeEvalParams, scheduleFreeSgd } from '@descent/optim';
 import { type GoldenEntry, loadGolden } from './golden.js';
+import { errorOf } from './descent-errors.js';
+import { type Mode, MODES, maxDeviation } from './trajectory-modes.js';
 
 const golden = loadGolden(new URL('./fixtures/first-order.json', import.meta.url));
 // Inputs only (shapes, init, a gradient sequence): there are no schedule-free goldens.
@@ -86,9 +87,6 @@ function scheduleFreeOracle(h: Hyper, init: number[][]) {
 // ---------------------------------------------------------------------------------------------
 // running descent
 
-type Mode = 'runner in place' | 'runner functional' | 'functional API' | 'reference ops';
-const MODES: Mode[] = ['runner in place', 'runner functional', 'functional API', 'reference ops'];
-
 interface Problem {
   shapes: number[][];
   init: number[][];
@@ -148,22 +146,6 @@ async function run(make: () => GradientTransformation<any>, pb: Problem, mode: M
   } finally {
     setFusedKernels(true);
   }
-}
-
-function maxDeviation(a: number[][][], b: number[][][]): number {
-  let worst = 0;
-  a.forEach((row, t) => row.forEach((xk, k) => xk.forEach((x, j) => (worst = Math.max(worst, Math.abs(x - (b[t]?.[k]?.[j] ?? NaN)))))));
-  return Number.isNaN(worst) ? Infinity : worst;
-}
-
-function errorOf(f: () => unknown): DescentError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(DescentError);
-    return e as DescentError;
-  }
-  throw new Error('expected a DescentError');
 }
 
 const optionsOf = (h: Hyper) =>

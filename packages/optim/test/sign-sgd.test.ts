@@ -5,20 +5,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import {
-  DescentError,
-  type GradientTransformation,
-  Optimizer,
-  type Params,
-  type Tree,
-  applyUpdates,
-  chain,
-  setFusedKernels,
-  treeDispose,
-  treeLeaves,
-} from '@descent/core';
+import { Optimizer, chain, treeDispose } from '@descent/core';
 import { addDecayedWeights, scaleByLearningRate, scaleBySign, signSgd } from '@descent/optim';
-import { type GoldenEntry, loadGolden, lossProblemGrad } from './golden.js';
+import { type GoldenEntry, loadGolden } from './golden.js';
+import { errorOf } from './descent-errors.js';
+import { MODES, maxDeviation, trajectory, treeOracleTrajectory } from './trajectory-modes.js';
 
 const golden = loadGolden(new URL('./fixtures/first-order.json', import.meta.url));
 // Any entry's problem will do: signSgd reads only init, grads and the loss gradient.
@@ -46,89 +37,7 @@ function signSgdOracle(h: Hyper, shapes: number[][]): (x: number[][], g: number[
     );
 }
 
-function oracleTrajectory(h: Hyper, e: GoldenEntry): number[][][] {
-  const step = signSgdOracle(h, e.shapes);
-  let x = e.init.map((row) => [...row]);
-  const out: number[][][] = [];
-  for (let t = 0; t < e.steps; t++) {
-    const g = e.problem === 'gradseq' ? (e.grads?.[t] as number[][]) : x.map((xk, k) => Array.from(lossProblemGrad(xk, k)));
-    x = step(x, g);
-    out.push(x);
-  }
-  return out;
-}
-
-type Mode = 'runner in place' | 'runner functional' | 'functional API' | 'reference ops';
-const MODES: Mode[] = ['runner in place', 'runner functional', 'functional API', 'reference ops'];
-
-async function gradsFor(e: GoldenEntry, t: number, params: tf.Tensor[]): Promise<tf.Tensor[]> {
-  if (e.problem === 'gradseq') return (e.grads?.[t] as number[][]).map((g, k) => tf.tensor(g, e.shapes[k]));
-  const values = await Promise.all(params.map((p) => p.data()));
-  return values.map((x, k) => tf.tensor(lossProblemGrad(x, k), e.shapes[k]));
-}
-
-/** The transform's trajectory on the entry's problem (25 steps), through one of four paths. */
-async function trajectory(make: () => GradientTransformation<any>, e: GoldenEntry, mode: Mode): Promise<number[][][]> {
-  const out: number[][][] = [];
-  const read = async (ps: tf.Tensor[]) => out.push(await Promise.all(ps.map(async (p) => Array.from(await p.data()))));
-  if (mode === 'functional API') {
-    const transform = make();
-    let params = e.init.map((v, k) => tf.tensor(v, e.shapes[k]));
-    let state = transform.init(params as Params);
-    for (let t = 0; t < e.steps; t++) {
-      const grads = await gradsFor(e, t, params);
-      const next = tf.tidy(() => {
-        const o = transform.update(grads as Params, state, params as Params);
-        return { params: applyUpdates(params as Params, o.updates) as tf.Tensor[], state: o.state as tf.TensorContainer };
-      });
-      // State tensors passed through unchanged by `update` belong to the new state: dispose only the others.
-      const kept = new Set<unknown>(treeLeaves(next.state as Tree<unknown>));
-      for (const old of treeLeaves(state as Tree<unknown>)) if (old instanceof tf.Tensor && !kept.has(old)) old.dispose();
-      treeDispose([grads, params]);
-      params = next.params;
-      state = next.state;
-      await read(params);
-    }
-    treeDispose([params, state]);
-    return out;
-  }
-  if (mode === 'reference ops') setFusedKernels(false);
-  try {
-    const vars = e.init.map((v, k) => tf.tidy(() => tf.variable(tf.tensor(v, e.shapes[k]))));
-    const opt = new Optimizer(make(), vars, { inPlace: mode !== 'runner functional' });
-    let count = -1;
-    for (let t = 0; t < e.steps; t++) {
-      const grads = await gradsFor(e, t, vars);
-      await opt.stepAsync(grads);
-      treeDispose(grads);
-      // Flat memory: the tensor count after every step equals the one after the first.
-      if (t === 0) count = tf.memory().numTensors;
-      else expect(tf.memory().numTensors).toBe(count);
-      await read(vars);
-    }
-    opt.dispose();
-    treeDispose(vars);
-    return out;
-  } finally {
-    setFusedKernels(true);
-  }
-}
-
-function maxDeviation(a: number[][][], b: number[][][]): number {
-  let worst = 0;
-  a.forEach((row, t) => row.forEach((xk, k) => xk.forEach((x, j) => (worst = Math.max(worst, Math.abs(x - (b[t]?.[k]?.[j] ?? NaN)))))));
-  return Number.isNaN(worst) ? Infinity : worst;
-}
-
-function errorOf(f: () => unknown): DescentError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(DescentError);
-    return e as DescentError;
-  }
-  throw new Error('expected a DescentError');
-}
+const oracleTrajectory = (h: Hyper, e: GoldenEntry): number[][][] => treeOracleTrajectory(signSgdOracle(h, e.shapes), e);
 
 const SETTINGS: [string, Hyper][] = [
   ['signSGD', { lr: 0.01, momentum: 0, weightDecay: 0 }],
