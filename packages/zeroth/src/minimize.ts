@@ -37,8 +37,13 @@ export type StopReason = 'maxIterations' | 'maxEvaluations' | 'fTol' | 'diffTol'
 export interface StopOptions {
   /**
    * Evaluation budget per run. Like CBXpy's `max_eval`, a run stops when one more iteration
-   * would exceed it: `evaluations + popSize (+1 with consensusFitness) > maxEvaluations`.
-   * Must allow at least one iteration.
+   * would exceed it: `evaluations + k (+1 with consensusFitness) > maxEvaluations`, with k the
+   * individuals per run the strategy asks for (popSize, or the batch size of CBO with
+   * `batchSize`). The coming iteration's k is only known once `ask` returns it, so the check
+   * uses the last observed k — exact whenever k is fixed (full populations, CBO batches); a
+   * strategy that later asks for more individuals can overshoot the budget by the difference.
+   * Must allow at least one iteration: `maxEvaluations ≥ k (+1)` for the first population
+   * (checked once it is known; an integer ≥ 1 (+1) is checked up front).
    */
   maxEvaluations?: number;
   /**
@@ -59,10 +64,13 @@ export interface StopOptions {
   diffTol?: number;
   /**
    * Particle-update tolerance, CBXpy's `diff_tol` as it computes it: a run stops when
-   * `‖X_t − X_{t−1}‖_F / popSize < updateTol`, with X_t the run's population `[popSize, dim]`
-   * as returned by `ask` at iterations t and t − 1 (for CBO: the particles). The earliest stop is
-   * at iteration 2. For strategies that sample a fresh population each iteration (ES, CMA-ES)
-   * this measures the sampling spread, not progress.
+   * `‖X_t − X_{t−1}‖_F / k < updateTol`, with X_t the run's population `[k, dim]` as returned
+   * by `ask` at iterations t and t − 1 (for CBO: the particles; k = popSize for a full
+   * population). Populations are compared only when the two consecutive shapes agree; an
+   * iteration whose k differs from the previous one's is not checked. The earliest stop is at
+   * iteration 2. For strategies that sample a fresh population each iteration (ES, CMA-ES) this
+   * measures the sampling spread, not progress, and for CBO with random batches it compares two
+   * different batches of particles.
    */
   updateTol?: number;
   /** Wall-clock budget in milliseconds since `minimize` was called (CBXpy's `max_time` is SDE time `it·dt`; use `maxIterations` for that). */
@@ -217,19 +225,24 @@ async function evaluate(objective: Objective, x: tf.Tensor2D, n: number): Promis
  * Minimises (or, with `direction: 'max'`, maximises) `objective` with an ask/tell `strategy`,
  * `runs` independent repetitions at once.
  *
- * Each iteration: `ask` gives the population `[runs, popSize, dim]`; the populations of the
- * still-active runs are reshaped to `[n, dim]` (n = active runs · popSize) and passed to the
- * objective in one call; its `[n]` result (awaited if a promise) is read back, NaN becomes +∞
- * (the worst value: it gets zero consensus weight and the last rank, and is counted in
+ * Each iteration: `ask` gives the population `[runs, k, dim]` with 1 ≤ k ≤ popSize, read from
+ * the population every iteration (k = popSize for most strategies; the batch size for CBO-type
+ * strategies with `batchSize`, which evaluate a random batch of particles per step as CBXpy);
+ * the populations of the still-active runs are reshaped to `[n, dim]` (n = active runs · k) and
+ * passed to the objective in one call; its `[n]` result (awaited if a promise) is read back, NaN
+ * becomes +∞ (the worst value: it gets zero consensus weight and the last rank, and is counted in
  * `nanEvaluations`), the values are negated for `'max'`, and `tell` receives the fitness
- * `[runs, popSize]` (through `tellAsync` when the strategy has one, see `HostStrategy`). The stopping criteria ({@link StopOptions}) are then checked per run.
+ * `[runs, k]` (through `tellAsync` when the strategy has one, see `HostStrategy`). Each active
+ * run is charged k evaluations per iteration. The stopping criteria ({@link StopOptions}) are
+ * then checked per run.
  *
  * Stopped runs: the Strategy interface steps all runs as one state, so a stopped run cannot be
  * removed from it. Its reported result (`x`, `fitness`, `consensus`, `iterations`,
  * `evaluations`) is frozen at the iteration it stopped; its particles are NOT passed to the
  * objective any more (no evaluations are spent or counted for it), and `tell` receives the
  * run's last real fitness row as a finite-or-+∞ placeholder so the strategy keeps a valid
- * state. The loop ends when every run has stopped.
+ * state (repeated cyclically if the strategy now asks for more individuals than it did then). The
+ * loop ends when every run has stopped.
  *
  * Memory: the population, the fitness tensor and every tensor of a replaced state that the new
  * state does not hold are disposed each iteration, and the final state at the end, so
@@ -239,8 +252,8 @@ async function evaluate(objective: Objective, x: tf.Tensor2D, n: number): Promis
  * @returns per-run results and the per-iteration history.
  * @throws DescentError `invalid-option` for bad options (popSize < 2, non-integer dim, unknown
  *   names, a budget that allows no iteration); `structure-mismatch` when the strategy's
- *   population is not `[runs, popSize, dim]` (e.g. an `init` of another dim) or the objective
- *   does not return `[n]`.
+ *   population is not `[runs, k ≤ popSize, dim]` with k ≥ 1 (e.g. an `init` of another dim) or
+ *   the objective does not return `[n]`.
  * @see CBXpy `cbx/dynamics/pdyn.py` (`optimize`, `terminate`) and `cbx/utils/termination.py`.
  */
 export async function minimize<S>(
@@ -265,14 +278,15 @@ export async function minimize<S>(
   const consensusFitness = options.consensusFitness ?? false;
   if (typeof consensusFitness !== 'boolean') invalidOption(WHERE, 'consensusFitness', consensusFitness, 'a boolean');
   const withConsensusFitness = consensusFitness && typeof strategy.consensus === 'function';
-  const costPerIteration = popSize + (withConsensusFitness ? 1 : 0);
+  // Evaluations per run and iteration besides the k individuals: the consensus point.
+  const extraPerIteration = withConsensusFitness ? 1 : 0;
   const stop = options.stop ?? {};
   if (stop === null || typeof stop !== 'object') invalidOption(WHERE, 'stop', stop, 'an object');
   checkKnownOptions(`${WHERE}: stop`, stop, STOP_NAMES);
   const maxEvaluations =
     stop.maxEvaluations === undefined
       ? undefined
-      : checkNumber(WHERE, 'stop.maxEvaluations', stop.maxEvaluations, { min: costPerIteration, integer: true });
+      : checkNumber(WHERE, 'stop.maxEvaluations', stop.maxEvaluations, { min: 1 + extraPerIteration, integer: true });
   const fTol = stop.fTol === undefined ? undefined : checkNumber(WHERE, 'stop.fTol', stop.fTol);
   const diffTol = stop.diffTol === undefined ? undefined : checkNumber(WHERE, 'stop.diffTol', stop.diffTol, { min: 0 });
   const updateTol = stop.updateTol === undefined ? undefined : checkNumber(WHERE, 'stop.updateTol', stop.updateTol, { min: 0 });
@@ -281,14 +295,15 @@ export async function minimize<S>(
   const now = stop.now ?? (() => performance.now());
   const start = now();
 
-  const expected = [runs, popSize, dim];
   const evaluations = new Array<number>(runs).fill(0);
   const nans = new Array<number>(runs).fill(0);
   const iterations = new Array<number>(runs).fill(0);
   const active = new Array<boolean>(runs).fill(true);
   const results: (RunResult | undefined)[] = new Array<RunResult | undefined>(runs).fill(undefined);
-  // The fitness row `tell` receives for a stopped run (see the TSDoc): its last real values.
+  // The fitness row `tell` receives for a stopped run (see the TSDoc): its last real values,
+  // `toldLength[r]` of them at `told[r * popSize ...]`.
   const told = new Float32Array(runs * popSize);
+  const toldLength = new Array<number>(runs).fill(0);
   const history: MinimizeHistory = { best: [], evaluations: [], nanEvaluations: [] };
   if (withConsensusFitness) history.consensusFitness = [];
   let prevConsensus: number[][] | undefined;
@@ -301,33 +316,55 @@ export async function minimize<S>(
       const population = asked.population;
       disposeReplaced(state, asked.state);
       state = asked.state;
-      if (!(population instanceof tf.Tensor) || population.shape.join(',') !== expected.join(',')) {
+      if (
+        !(population instanceof tf.Tensor) ||
+        population.rank !== 3 ||
+        population.shape[0] !== runs ||
+        population.shape[2] !== dim ||
+        !((population.shape[1] as number) >= 1 && (population.shape[1] as number) <= popSize)
+      ) {
         const received = population instanceof tf.Tensor ? shapeText(population.shape) : typeof population;
         if (population instanceof tf.Tensor && !tensorsOf(state).has(population)) population.dispose();
         throw new DescentError(
           'structure-mismatch',
-          `${WHERE}: the strategy's population has shape ${received}, expected [runs, popSize, dim] = ${shapeText(expected)} (does init or the strategy use another dim?)`,
+          `${WHERE}: the strategy's population has shape ${received}, expected [runs, k ≤ popSize, dim] = [${runs}, 1..${popSize}, ${dim}], ` +
+            `e.g. the full population ${shapeText([runs, popSize, dim])} (does init or the strategy use another dim?)`,
           { parameter: 'dim', value: received },
+        );
+      }
+      // Individuals per run this iteration: popSize, or fewer (CBO's random batches).
+      const k = population.shape[1] as number;
+      if (iteration === 1 && maxEvaluations !== undefined && maxEvaluations < k + extraPerIteration) {
+        if (!tensorsOf(state).has(population)) population.dispose();
+        invalidOption(
+          WHERE,
+          'stop.maxEvaluations',
+          maxEvaluations,
+          `an integer ≥ ${k + extraPerIteration} (one iteration: ${k} individuals per run${extraPerIteration > 0 ? ' and the consensus' : ''})`,
         );
       }
       let moved: ArrayLike<number> | undefined;
       if (updateTol !== undefined) {
         if (prevPopulation !== undefined) {
           const last = prevPopulation;
-          const change = tf.tidy(() => tf.div(tf.sqrt(tf.sum(tf.square(tf.sub(population, last)), [1, 2])), popSize));
+          // Only populations of the same shape are compared (k may change between iterations).
+          const change =
+            last.shape[1] === k ? tf.tidy(() => tf.div(tf.sqrt(tf.sum(tf.square(tf.sub(population, last)), [1, 2])), k)) : undefined;
           prevPopulation = undefined;
           last.dispose();
-          try {
-            moved = await change.data();
-          } finally {
-            change.dispose();
+          if (change !== undefined) {
+            try {
+              moved = await change.data();
+            } finally {
+              change.dispose();
+            }
           }
         }
         // A clone shares the data; it only keeps it alive until the next iteration's comparison.
         prevPopulation = tf.clone(population);
       }
       const activeRuns = active.flatMap((a, r) => (a ? [r] : []));
-      const n = activeRuns.length * popSize;
+      const n = activeRuns.length * k;
       const x = tf.tidy(() => {
         const rows = activeRuns.length === runs ? population : tf.gather(population, activeRuns, 0);
         return tf.reshape(rows, [n, dim]) as tf.Tensor2D;
@@ -341,8 +378,8 @@ export async function minimize<S>(
       }
       let nanThisIteration = 0;
       activeRuns.forEach((r, j) => {
-        for (let p = 0; p < popSize; p++) {
-          const v = values[j * popSize + p] as number;
+        for (let p = 0; p < k; p++) {
+          const v = values[j * k + p] as number;
           if (Number.isNaN(v)) {
             nans[r] = (nans[r] as number) + 1;
             nanThisIteration++;
@@ -351,10 +388,17 @@ export async function minimize<S>(
             told[r * popSize + p] = sign * v;
           }
         }
-        evaluations[r] = (evaluations[r] as number) + popSize;
+        toldLength[r] = k;
+        evaluations[r] = (evaluations[r] as number) + k;
         iterations[r] = iteration;
       });
-      const fitness = tf.tensor2d(told, [runs, popSize], 'float32');
+      const fitnessValues = new Float32Array(runs * k);
+      for (let r = 0; r < runs; r++) {
+        // Active runs: this iteration's values; stopped runs: their last real row, repeated if k grew.
+        const length = toldLength[r] as number;
+        for (let p = 0; p < k; p++) fitnessValues[r * k + p] = told[r * popSize + (p % length)] as number;
+      }
+      const fitness = tf.tensor2d(fitnessValues, [runs, k], 'float32');
       // Host-side strategies (CMA-ES, Deep GA) offer `tellAsync`, which reads back with `await t.data()`
       // and so works on backends without synchronous read-back (WebGPU in Node).
       const tellAsync = (strategy as { tellAsync?: (s: S, p: tf.Tensor, f: tf.Tensor) => Promise<S> }).tellAsync;
@@ -392,7 +436,8 @@ export async function minimize<S>(
         if (fTol !== undefined && (direction === 'min' ? f <= fTol : f >= fTol)) reason = 'fTol';
         else if (diffTol !== undefined && consensus !== undefined && prevConsensus !== undefined && distance(consensus[r], prevConsensus[r]) < diffTol) reason = 'diffTol';
         else if (updateTol !== undefined && moved !== undefined && (moved[r] as number) < updateTol) reason = 'updateTol';
-        else if (maxEvaluations !== undefined && (evaluations[r] as number) + costPerIteration > maxEvaluations) reason = 'maxEvaluations';
+        // CBXpy stops when the next iteration would exceed the budget; its k is not known before `ask`, so the last k is used.
+        else if (maxEvaluations !== undefined && (evaluations[r] as number) + k + extraPerIteration > maxEvaluations) reason = 'maxEvaluations';
         else if (iteration >= maxIterations) reason = 'maxIterations';
         else if (maxTime !== undefined && elapsed >= maxTime) reason = 'maxTime';
         if (reason === undefined) continue;

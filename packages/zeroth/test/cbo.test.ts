@@ -250,6 +250,41 @@ describe('cbo: schedules, counts, reproducibility', () => {
     dispose(st);
   });
 
+  it('minimize runs random batches: k = batchSize evaluations per run and step, the trajectory of ask/tell by hand', async () => {
+    const s = cbo({ sigma: 0.8, alpha: 5, dt: 0.1, batchSize: 2 });
+    const opts = { dim: 2, popSize: 4, runs: 2 };
+    const shapes: number[][] = [];
+    const res = await minimize(
+      (x) => {
+        shapes.push(x.shape);
+        return sphere(x) as tf.Tensor1D;
+      },
+      s,
+      { ...opts, maxIterations: 3, key: key(9) },
+    );
+    expect(shapes).toEqual([
+      [4, 2],
+      [4, 2],
+      [4, 2],
+    ]);
+    expect(res.runs.map((r) => r.evaluations)).toEqual([6, 6]);
+    expect(res.history.evaluations).toEqual([4, 4, 4]);
+    const byHand = await runLoop(s, key(9), 3, opts);
+    const best = await s.bestAsync(byHand);
+    const consensus = await vals(byHand.consensus as tf.Tensor);
+    expect(res.runs.map((r) => r.x)).toEqual(best.x);
+    expect(res.runs.map((r) => r.fitness)).toEqual(best.fitness);
+    expect(res.runs.map((r) => r.consensus)).toEqual([consensus.slice(0, 2), consensus.slice(2, 4)]);
+    expect(byHand.evaluations).toBe(6);
+    dispose(byHand);
+    // A budget below popSize but ≥ batchSize is valid: 3 allows one step of 2 (CBXpy: the next would exceed it).
+    const one = await minimize((x) => sphere(x) as tf.Tensor1D, s, { ...opts, maxIterations: 10, key: key(9), stop: { maxEvaluations: 3 } });
+    expect(one.runs.map((r) => [r.iterations, r.evaluations, r.stopReason])).toEqual([
+      [1, 2, 'maxEvaluations'],
+      [1, 2, 'maxEvaluations'],
+    ]);
+  });
+
   it('same key → identical trajectory; another key → another one', async () => {
     const s = cbo({ sigma: 2, alpha: 10, noise: 'anisotropic', batchSize: 3 });
     const a = await runLoop(s, key(42), 6, { runs: 2, popSize: 5, dim: 3 });

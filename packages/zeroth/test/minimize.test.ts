@@ -22,8 +22,9 @@ interface ScriptState {
 /**
  * A scripted strategy: at iteration t (1-based) individual p of run r is `points(t, r, p)`; it
  * remembers every fitness it was told and the best point; its consensus is the population mean.
+ * With `size`, iteration t asks for `size(t)` individuals per run instead of popSize (as CBO's batches).
  */
-function scripted(points: (t: number, r: number, p: number) => number[], withConsensus = true) {
+function scripted(points: (t: number, r: number, p: number) => number[], withConsensus = true, size?: (t: number) => number) {
   const strategy: Strategy<ScriptState> & { tellAsync(s: ScriptState, p: tf.Tensor, f: tf.Tensor): Promise<ScriptState> } = {
     init: ({ dim, popSize, runs = 1 }) => ({
       t: 0,
@@ -38,8 +39,9 @@ function scripted(points: (t: number, r: number, p: number) => number[], withCon
     }),
     ask: (s) => {
       const t = s.t + 1;
-      const values = Array.from({ length: s.runs }, (_, r) => Array.from({ length: s.popSize }, (_, p) => points(t, r, p)));
-      const pop = tf.tensor(values.flat(2), [s.runs, s.popSize, values[0]![0]!.length]);
+      const k = size?.(t) ?? s.popSize;
+      const values = Array.from({ length: s.runs }, (_, r) => Array.from({ length: k }, (_, p) => points(t, r, p)));
+      const pop = tf.tensor(values.flat(2), [s.runs, k, values[0]?.[0]?.length ?? s.dim]);
       return { population: pop, state: { ...s, t, pop, values } };
     },
     tell: () => {
@@ -330,6 +332,120 @@ describe('minimize', () => {
     });
     expect(order).toEqual(['f', 'cb', 'f', 'cb']);
     expect(res.runs[0]!.fitness).toBe(1);
+  });
+
+  it('populations of k < popSize individuals (CBO batches): k evaluations per run, fitness [runs, k], budget by k', async () => {
+    const calls: number[][] = [];
+    const objective: Objective = (x) => {
+      calls.push(x.shape);
+      return sphere(x);
+    };
+    let told: number[][][] = [];
+    const before = tf.memory().numTensors;
+    const res = await minimize(objective, scripted((t, r, p) => [t + r + p], true, () => 2), {
+      dim: 1,
+      popSize: 4,
+      runs: 2,
+      maxIterations: 3,
+      key: key(0),
+      onIteration: ({ state }) => {
+        told = state.told;
+      },
+    });
+    expect(calls).toEqual([
+      [4, 1],
+      [4, 1],
+      [4, 1],
+    ]);
+    expect(res.history.evaluations).toEqual([4, 4, 4]);
+    expect(res.runs.map((r) => [r.iterations, r.evaluations, r.stopReason])).toEqual([
+      [3, 6, 'maxIterations'],
+      [3, 6, 'maxIterations'],
+    ]);
+    // tell received [runs, k] = [2, 2] each iteration: (t + r + p)² for p = 0, 1.
+    expect(told).toEqual([
+      [[1, 4], [4, 9]],
+      [[4, 9], [9, 16]],
+      [[9, 16], [16, 25]],
+    ]);
+    expect(res.runs.map((r) => [r.x, r.fitness])).toEqual([
+      [[1], 1],
+      [[2], 4],
+    ]);
+    expect(res.runs[0]!.consensus).toEqual([3.5]); // mean of 3, 4 at t = 3
+    expect(tf.memory().numTensors).toBe(before);
+
+    // maxEvaluations counts k = 2, not popSize = 4: a budget of 7 allows 3 iterations (2 + 2 + 2; a 4th would make 8).
+    const budget = await minimize(sphere, scripted((t) => [t], true, () => 2), {
+      dim: 1, popSize: 4, runs: 2, maxIterations: 100, key: key(0), stop: { maxEvaluations: 7 },
+    });
+    expect(budget.runs.map((r) => [r.iterations, r.evaluations, r.stopReason])).toEqual([
+      [3, 6, 'maxEvaluations'],
+      [3, 6, 'maxEvaluations'],
+    ]);
+    expect(budget.history.evaluations).toEqual([4, 4, 4]);
+    // A budget of k = 2 (below popSize) allows exactly one iteration; with consensusFitness k + 1 = 3 is needed.
+    const one = await minimize(sphere, scripted((t) => [t], true, () => 2), {
+      dim: 1, popSize: 4, maxIterations: 100, key: key(0), stop: { maxEvaluations: 2 },
+    });
+    expect([one.runs[0]!.iterations, one.runs[0]!.evaluations, one.runs[0]!.stopReason]).toEqual([1, 2, 'maxEvaluations']);
+    const withC = await minimize(sphere, scripted((t) => [t], true, () => 2), {
+      dim: 1, popSize: 4, maxIterations: 100, key: key(0), consensusFitness: true, stop: { maxEvaluations: 6 },
+    });
+    expect([withC.runs[0]!.iterations, withC.runs[0]!.evaluations]).toEqual([2, 6]);
+    const e = await rejects(
+      minimize(sphere, scripted((t) => [t], true, () => 2), { dim: 1, popSize: 4, maxIterations: 5, key: key(0), consensusFitness: true, stop: { maxEvaluations: 2 } }),
+    );
+    expect([e.code, e.parameter]).toEqual(['invalid-option', 'stop.maxEvaluations']);
+    expect(e.message).toContain('≥ 3');
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('k may change between iterations: updateTol compares equal shapes only; stopped runs get their last row as placeholders', async () => {
+    // Particles never move, so updateTol would stop at iteration 2 if populations of different k were compared.
+    const alternating = (t: number) => (t % 2 === 1 ? 2 : 3);
+    const still = await minimize(sphere, scripted((t, r, p) => [p + r], false, alternating), {
+      dim: 1, popSize: 3, runs: 2, maxIterations: 5, key: key(0), stop: { updateTol: 1e-9 },
+    });
+    expect(still.runs.map((r) => [r.iterations, r.evaluations, r.stopReason])).toEqual([
+      [5, 12, 'maxIterations'],
+      [5, 12, 'maxIterations'],
+    ]);
+    expect(still.history.evaluations).toEqual([4, 6, 4, 6, 4]);
+    const fixed = await minimize(sphere, scripted((t, r, p) => [p + r], false, () => 2), {
+      dim: 1, popSize: 3, runs: 2, maxIterations: 5, key: key(0), stop: { updateTol: 1e-9 },
+    });
+    expect(fixed.runs.map((r) => [r.iterations, r.stopReason])).toEqual([
+      [2, 'updateTol'],
+      [2, 'updateTol'],
+    ]);
+    // Run 0 reaches fTol (f = 0 at x = 0) in iteration 1 with k = 2, then k = 3: its row [0, 1] is repeated cyclically.
+    let told: number[][][] = [];
+    const stopped = await minimize(sphere, scripted((t, r, p) => [p + 2 * r], true, alternating), {
+      dim: 1, popSize: 3, runs: 2, maxIterations: 2, key: key(0), stop: { fTol: 0 },
+      onIteration: ({ state }) => {
+        told = state.told;
+      },
+    });
+    expect(told[1]).toEqual([
+      [0, 1, 0],
+      [4, 9, 16],
+    ]);
+    expect(stopped.runs.map((r) => [r.iterations, r.evaluations, r.stopReason])).toEqual([
+      [1, 2, 'fTol'],
+      [2, 5, 'maxIterations'],
+    ]);
+    expect(stopped.history.evaluations).toEqual([4, 3]);
+  });
+
+  it('rejects a population with k = 0 or k > popSize, naming [runs, k ≤ popSize, dim]', async () => {
+    const before = tf.memory().numTensors;
+    for (const k of [0, 5]) {
+      const e = await rejects(minimize(sphere, scripted((t) => [t], true, () => k), { dim: 1, popSize: 4, runs: 2, maxIterations: 2, key: key(0) }));
+      expect([e.code, e.parameter]).toEqual(['structure-mismatch', 'dim']);
+      expect(e.message).toContain(`has shape [2,${k},1], expected [runs, k ≤ popSize, dim] = [2, 1..4, 1]`);
+    }
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('random search is reproducible by key, and memory is flat over 500 iterations', async () => {
