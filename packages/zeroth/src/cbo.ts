@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { checkKnownOptions, checkNumber, invalidOption } from '@descent/core';
+import { checkKnownOptions, checkNumber, fusedKernelsActive, invalidOption } from '@descent/core';
 import type { Strategy, StrategyInitOptions } from './strategy.js';
 import { consensusPoint } from './consensus.js';
 import {
@@ -114,6 +114,112 @@ export function cboMove(
   });
 }
 
+/** The CPU fast path of {@link cbo}'s move runs on the 'cpu' backend while fused kernels are on (`setFusedKernels(false)` forces the tfjs-ops path). */
+function cpuFastPathActive(): boolean {
+  return tf.getBackend() === 'cpu' && fusedKernelsActive();
+}
+
+/** The CPU backend's Float32Array of a float32 tensor (never written to), or null if it has none. */
+function cpuValues(t: tf.Tensor): Float32Array | null {
+  if (t.dtype !== 'float32') return null;
+  const values: unknown = (tf.backend() as any).data?.get(t.dataId)?.values;
+  return values instanceof Float32Array && values.length === t.size ? values : null;
+}
+
+/**
+ * The consensus point ({@link consensusPoint}: min-shifted energies, NaN → +∞, log-sum-exp
+ * weights) and the move of {@link cboMove} in one host pass over the CPU backend's Float32Arrays,
+ * with the same equations and the same draw ξ as the tfjs-ops path, rounding every intermediate to
+ * float32 as the CPU kernels do (equal to that path up to float32 rounding; bitwise equal in the
+ * tests). It moves whatever batch `tell` was given, so random batches take it too. Returns null
+ * when an input has no plain Float32Array storage (the caller then takes the tfjs-ops path).
+ */
+function cboCpuStep(
+  xb: tf.Tensor,
+  energies: tf.Tensor,
+  alpha: tf.Tensor,
+  xi: Float32Array,
+  p: { lambda: number; sigma: number; dt: number; noise: 'isotropic' | 'anisotropic'; truncation: number | undefined },
+): { moved: tf.Tensor; consensus: tf.Tensor } | null {
+  const xv = cpuValues(xb);
+  const ev = cpuValues(energies);
+  const av = cpuValues(alpha);
+  if (xv === null || ev === null || av === null) return null;
+  const [runs, n, d] = xb.shape as [number, number, number];
+  const f32 = Math.fround;
+  // Every intermediate is rounded to float32 where the tfjs CPU kernels store one, and sums are
+  // accumulated as those kernels do (float64 per reduction; the matrix product per block of
+  // `blockSize` rows, then into float32), so the trajectory follows the tfjs-ops path closely.
+  const blockSize = Number((tf.backend() as { blockSize?: unknown }).blockSize ?? 48) || 48;
+  const s = p.sigma * Math.sqrt(p.dt);
+  const ld = p.lambda * p.dt;
+  const ld32 = f32(ld);
+  const trunc = p.truncation === undefined ? Infinity : f32(p.truncation);
+  const anisotropicFactor = p.noise === 'anisotropic' && p.truncation === undefined;
+  const out = new Float32Array(xv.length);
+  const cOut = new Float32Array(runs * d);
+  const z = new Float64Array(n);
+  const w = new Float64Array(n);
+  const drift = new Float64Array(d);
+  for (let m = 0; m < runs; m++) {
+    // consensusWeights: min shift (shiftedEnergies), NaN → +∞, softmax via logSumExp.
+    let min = Infinity;
+    for (let i = 0; i < n; i++) {
+      const e = ev[m * n + i];
+      if (e < min) min = e;
+    }
+    const finiteMin = Number.isFinite(min);
+    const a = av[m];
+    let zMax = -Infinity;
+    for (let i = 0; i < n; i++) {
+      let e = ev[m * n + i];
+      if (Number.isNaN(e)) e = Infinity;
+      const shifted = finiteMin ? f32(e - min) : 0;
+      let scaled = f32(a * shifted);
+      if (Number.isNaN(scaled)) scaled = Infinity;
+      z[i] = -scaled;
+      if (z[i] > zMax) zMax = z[i];
+    }
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += f32(Math.exp(f32(z[i] - zMax)));
+    const lse = f32(zMax + f32(Math.log(f32(sum))));
+    for (let i = 0; i < n; i++) w[i] = f32(Math.exp(f32(z[i] - lse)));
+    // consensusPoint: the batched matrix product w·x.
+    for (let k = 0; k < d; k++) {
+      let acc = 0;
+      for (let i0 = 0; i0 < n; i0 += blockSize) {
+        const i1 = Math.min(i0 + blockSize, n);
+        let part = 0;
+        for (let i = i0; i < i1; i++) part += w[i] * xv[(m * n + i) * d + k];
+        acc = f32(acc + part);
+      }
+      cOut[m * d + k] = acc;
+    }
+    // cboMove, with the noise scaled on the host as there.
+    for (let i = 0; i < n; i++) {
+      const row = (m * n + i) * d;
+      if (anisotropicFactor) {
+        for (let k = 0; k < d; k++) {
+          const x = xv[row + k];
+          out[row + k] = x + f32(f32(x - cOut[m * d + k]) * f32(s * xi[row + k] - ld));
+        }
+        continue;
+      }
+      let sq = 0;
+      for (let k = 0; k < d; k++) {
+        drift[k] = f32(xv[row + k] - cOut[m * d + k]);
+        sq += f32(drift[k] * drift[k]);
+      }
+      const norm = Math.min(f32(Math.sqrt(f32(sq))), trunc);
+      for (let k = 0; k < d; k++) {
+        const scale = p.noise === 'isotropic' ? norm : Math.min(Math.max(drift[k], -trunc), trunc);
+        out[row + k] = f32(xv[row + k] - f32(ld32 * drift[k])) + f32(scale * f32(s * xi[row + k]));
+      }
+    }
+  }
+  return { moved: tf.tensor(out, [runs, n, d], 'float32'), consensus: tf.tensor(cOut, [runs, d], 'float32') };
+}
+
 /**
  * Consensus-based optimization (Pinnau, Totzeck, Tse & Martin 2017, "A consensus-based model for
  * global optimization and its mean-field limit"; Carrillo, Jin, Li & Zhu 2021 for anisotropic noise
@@ -154,6 +260,10 @@ export function cbo(options: CboOptions): ConsensusStrategy {
     ask: (s) => askConsensus(s, p.batchSize),
     tell: (s, population, fitness) =>
       tellConsensus(config, s, population, fitness, (xb, energies) => {
+        if (cpuFastPathActive()) {
+          const fast = cboCpuStep(xb, energies, s.alpha, stepNormalValues(s, xb.size), p);
+          if (fast !== null) return fast;
+        }
         const c = consensusPoint(xb, energies, s.alpha);
         const xi = stepNormalValues(s, xb.size);
         return { moved: cboMove(xb, c, xi, p), consensus: c };
