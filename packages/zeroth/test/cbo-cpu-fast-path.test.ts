@@ -76,7 +76,9 @@ const VARIANTS: [string, CboOptions][] = [
   ['truncated anisotropic', { sigma: 3, alpha: 1e5, noise: 'anisotropic', truncation: 0.3, dt: 0.05 }],
 ];
 
-describe.skipIf(tf.getBackend() !== 'cpu')('cbo CPU fast path', () => {
+// Skipped on the webgpu lane because the fast path only exists on the CPU backend (other backends run tfjs ops,
+// which cbo.test.ts covers on both lanes).
+describe.skipIf(tf.getBackend() !== 'cpu')('cbo CPU fast path (cpu backend only: there is no fast path elsewhere)', () => {
   afterEach(() => setFusedKernels(true));
 
   for (const [label, options] of VARIANTS) {
