@@ -8,6 +8,7 @@
  * Writes bench-results/zeroth-cbo.json and .md. Run after `pnpm build`:
  *   node packages/zeroth/bench/cbo-rastrigin.bench.js [steps]   (env CBO_BENCH_STEPS also works)
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -126,9 +127,21 @@ function plainLoopStudy(Store) {
   return { successRate: successes / M, seconds, iterationsPerSecond: steps / seconds };
 }
 
+/**
+ * CBXpy's vectorised numpy update for the same study (cbo_rastrigin_numpy.py), where python3 with numpy exists;
+ * CBXpy itself cannot be installed here, so this is its update written in numpy, not the package.
+ */
+function numpyStudy() {
+  const script = join(dirname(fileURLToPath(import.meta.url)), 'cbo_rastrigin_numpy.py');
+  const run = spawnSync('python3', [script, String(steps)], { encoding: 'utf8' });
+  if (run.status !== 0) return { unavailable: (run.stderr || run.error?.message || 'python3 failed').trim().split('\n').pop() };
+  return JSON.parse(run.stdout.trim().split('\n').pop());
+}
+
 const descent = await descentStudy();
 const plain = plainLoopStudy(Float32Array);
 const plain64 = plainLoopStudy(Float64Array);
+const numpy = numpyStudy();
 const result = {
   suite: 'zeroth-cbo',
   study: 'CBXpy T1: anisotropic CBO, Rastrigin d=20, N=40, M=100, sigma=10.1, alpha=30 x1.05 (cap 1e5), dt=0.01, lambda=1, x0~U[-3,3]',
@@ -138,8 +151,10 @@ const result = {
   descent,
   plainLoop: plain,
   plainLoopFloat64: plain64,
+  numpyCbxpyUpdate: numpy,
   ratio: descent.iterationsPerSecond / plain.iterationsPerSecond,
   ratioFloat64: descent.iterationsPerSecond / plain64.iterationsPerSecond,
+  ratioToNumpy: numpy.iterationsPerSecond ? descent.iterationsPerSecond / numpy.iterationsPerSecond : null,
   date: new Date().toISOString(),
 };
 const outDir = join(root, 'bench-results');
@@ -155,6 +170,11 @@ const md = [
   `| descent \`cbo\` (tfjs ${backend}) | ${descent.successRate.toFixed(2)} (median ‖x‖∞ ${descent.medianInfNorm.toExponential(2)}) | ${descent.seconds.toFixed(1)} | ${descent.iterationsPerSecond.toFixed(1)} | ${result.ratio.toFixed(2)} |`,
   `| plain Float32Array loop (float64 arithmetic) | ${plain.successRate.toFixed(2)} | ${plain.seconds.toFixed(1)} | ${plain.iterationsPerSecond.toFixed(1)} | 1.00 |`,
   `| plain Float64Array loop | ${plain64.successRate.toFixed(2)} | ${plain64.seconds.toFixed(1)} | ${plain64.iterationsPerSecond.toFixed(1)} | ${(plain64.iterationsPerSecond / plain.iterationsPerSecond).toFixed(2)} |`,
+  numpy.iterationsPerSecond
+    ? `| CBXpy's update in numpy ${numpy.numpy} (float64, [M, N, d] arrays) | ${numpy.successRate.toFixed(2)} | ${numpy.seconds.toFixed(1)} | ${numpy.iterationsPerSecond.toFixed(1)} | ${(numpy.iterationsPerSecond / plain.iterationsPerSecond).toFixed(2)} |`
+    : `| CBXpy's update in numpy | not run: ${numpy.unavailable} | | | |`,
+  '',
+  `descent / numpy: ${result.ratioToNumpy === null ? 'n/a' : result.ratioToNumpy.toFixed(2)}.`,
   '',
   `Target: success rate ≥ 0.95 (CBXpy reports 1.0). Tensors held after the run minus before: ${descent.tensorLeak} (the final state's consensus; flat per step).`,
   '',
