@@ -40,7 +40,8 @@ export interface DiffGradOptions {
  *   \frac{\xi_t\, m_t}{\sqrt{v_t} + \varepsilon}\qquad (g_0 = 0).$$
  *
  * `chain(addDecayedWeights(λ), scaleByDiffGrad({ b1, b2, eps }), scaleByLearningRate(γ))`, fused
- * into one kernel per parameter tensor. Defaults: learningRate 1e-3, b1 0.9, b2 0.999, eps 1e-8,
+ * into one kernel per parameter tensor; with `weightDecay` the number 0 the first stage is left out (as `adam`), so the
+ * state has one stage fewer. Defaults: learningRate 1e-3, b1 0.9, b2 0.999, eps 1e-8,
  * weightDecay 0.
  */
 export function diffgrad(options: DiffGradOptions = {}): GradientTransformation<unknown[]> {
@@ -59,5 +60,7 @@ export function diffgrad(options: DiffGradOptions = {}): GradientTransformation<
   const b2 = checked('b2', 0.999, { min: 0, lessThan: 1 });
   const eps = checked('eps', 1e-8, { min: 0 });
   const weightDecay = checked('weightDecay', 0, { min: 0 });
-  return chain(addDecayedWeights(weightDecay), scaleByDiffGrad({ b1, b2, eps }), scaleByLearningRate(learningRate));
+  // As adam: with weightDecay the number 0 the L2 stage is left out (its fused loop would add 0·θ to every gradient).
+  const core = [scaleByDiffGrad({ b1, b2, eps }), scaleByLearningRate(learningRate)];
+  return weightDecay === 0 ? chain(...core) : chain(addDecayedWeights(weightDecay), ...core);
 }

@@ -162,6 +162,14 @@ describe('diffgrad equals its chain of building blocks', () => {
     expect(alias).toEqual(byHand);
   });
 
+  it('weightDecay 0: diffgrad(o) == chain(scaleByDiffGrad, scaleByLearningRate) (the L2 stage is left out)', async () => {
+    const o = { learningRate: 0.01, b1: 0.85, b2: 0.99, eps: 1e-7 };
+    const alias = await twoPathTrajectory(diffgrad(o), gradseqProblem(entry), 'runner');
+    const byHand = await twoPathTrajectory(chain(scaleByDiffGrad({ b1: 0.85, b2: 0.99, eps: 1e-7 }), scaleByLearningRate(0.01)), gradseqProblem(entry), 'runner');
+    expect(alias).toEqual(byHand);
+    expect(diffgrad(o).init({ w: tf.zeros([2]) } as never)).toHaveLength(2);
+  });
+
   it('defaults: learningRate 1e-3, b1 0.9, b2 0.999, eps 1e-8, weightDecay 0', async () => {
     const a = await twoPathTrajectory(diffgrad(), gradseqProblem(entry), 'runner');
     const b = await twoPathTrajectory(diffgrad({ learningRate: 1e-3, b1: 0.9, b2: 0.999, eps: 1e-8, weightDecay: 0 }), gradseqProblem(entry), 'runner');
