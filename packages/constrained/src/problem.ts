@@ -70,4 +70,13 @@ export interface BilevelProblem {
   lower(x: tf.Tensor1D, y: tf.Tensor1D): tf.Scalar;
   /** Constraints coupling x and y: g(x, y) ≤ 0. */
   lowerIneq?(x: tf.Tensor1D, y: tf.Tensor1D): tf.Tensor1D;
+  /** Equality constraints coupling x and y: h(x, y) = 0 (their multipliers are free; LV-HBA clips them to ±u). */
+  lowerEq?(x: tf.Tensor1D, y: tf.Tensor1D): tf.Tensor1D;
+  /**
+   * Euclidean projection of (x, y) onto C = {(x, y) ∈ X×Y : g(x, y) ≤ 0, h(x, y) = 0} (LV-HBA's Proj_C). Required by
+   * {@link lvHba} whenever `lowerIneq` or `lowerEq` is set; returns new tensors the caller owns.
+   */
+  project?(x: tf.Tensor1D, y: tf.Tensor1D): { x: tf.Tensor1D; y: tf.Tensor1D };
+  /** Euclidean projection onto the lower-level set Y (omit for Y = R^dimY); returns a new tensor. */
+  projectLower?(y: tf.Tensor1D): tf.Tensor1D;
 }
