@@ -47,3 +47,4 @@ export * from './clip-by-block-rms.js';
 export * from './scale-by-relative-step-size.js';
 export * from './adafactor.js';
 export * from './schedule-free.js';
+export * from './lbfgs.js';
