@@ -4,7 +4,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'docs/api/**', 'bench-results/**', 'descent-results/**', '**/*.d.ts'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', 'docs/api/**', 'apps/docs/api/**', 'apps/docs/.vitepress/cache/**', 'apps/docs/.vitepress/dist/**', 'apps/docs/test-results/**', 'bench-results/**', 'descent-results/**', '**/*.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

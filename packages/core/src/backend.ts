@@ -91,7 +91,8 @@ async function initWebGpu(): Promise<void> {
     );
   }
   adapterDescription = describeAdapter(adapter.info);
-  await optionalImport('@tensorflow/tfjs-backend-webgpu');
+  // A page that bundled the backend itself has it registered already; importing by bare name would fail in a browser.
+  if (tf.findBackendFactory('webgpu') === null) await optionalImport('@tensorflow/tfjs-backend-webgpu');
   const ok = await tf.setBackend('webgpu');
   if (!ok) {
     throw new DescentError('backend-unavailable', "useBackend: name 'webgpu': tfjs-backend-webgpu failed to initialise", {
@@ -103,7 +104,8 @@ async function initWebGpu(): Promise<void> {
 
 async function initSimple(name: 'cpu' | 'wasm', pkg: string): Promise<void> {
   try {
-    await optionalImport(pkg);
+    // Already registered (bundled by the application): no run-time import, which browsers cannot resolve by bare name.
+    if (tf.findBackendFactory(name) === null) await optionalImport(pkg);
   } catch (e) {
     throw new DescentError('backend-unavailable', `useBackend: name '${name}' needs the package ${pkg} (${(e as Error).message})`, {
       parameter: 'name',
