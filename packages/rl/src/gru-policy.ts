@@ -56,8 +56,13 @@ export function initGruPolicy(k: Key, options: GruPolicyOptions): GruPolicyParam
   const L = checkNumber(where, 'options.numLayers', options.numLayers ?? 2, { min: 1, integer: true });
   const keys = split(k, 2 + 4 * L + 2);
   const s = 1 / Math.sqrt(H);
-  const u = (kk: Key, shape: number[]) =>
-    tf.variable(tf.tensor(uniformValues(kk, shape.reduce((a, b) => a * b, 1), -s, s), shape, 'float32'));
+  // tf.variable copies its initial value: the temporary is disposed so initialisation leaves no stray tensor.
+  const owned = (t: tf.Tensor): tf.Variable => {
+    const v = tf.variable(t);
+    t.dispose();
+    return v;
+  };
+  const u = (kk: Key, shape: number[]) => owned(tf.tensor(uniformValues(kk, shape.reduce((a, b) => a * b, 1), -s, s), shape, 'float32'));
   const layers: GruLayerParams[] = [];
   for (let l = 0; l < L; l++) {
     const inDim = l === 0 ? E : H;
@@ -69,7 +74,7 @@ export function initGruPolicy(k: Key, options: GruPolicyOptions): GruPolicyParam
     });
   }
   return {
-    embedding: tf.variable(tf.tensor(normalValues(keys[0], V * E), [V, E], 'float32')),
+    embedding: owned(tf.tensor(normalValues(keys[0], V * E), [V, E], 'float32')),
     layers,
     head: { w: u(keys[1], [H, O]), b: u(keys[2 + 4 * L], [O]) },
   };

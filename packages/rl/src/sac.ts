@@ -342,7 +342,9 @@ export async function trainSacOn(vectorEnv: VectorEnv, config: TrainConfig, call
   const actorOpt = new Optimizer(adam({ learningRate: o.learningRate }), policy.params);
   const criticOpt = new Optimizer(adam({ learningRate: o.learningRate }), criticVars);
   const autoAlpha = o.entCoef === 'auto';
-  const logAlpha = tf.variable(tf.scalar(Math.log(autoAlpha ? o.entCoefInit : 1)), autoAlpha);
+  const logAlphaInit = tf.scalar(Math.log(autoAlpha ? o.entCoefInit : 1));
+  const logAlpha = tf.variable(logAlphaInit, autoAlpha);
+  logAlphaInit.dispose(); // tf.variable copies its initial value
   const alphaOpt = autoAlpha ? new Optimizer(adam({ learningRate: o.learningRate }), [logAlpha]) : undefined;
   let alpha = autoAlpha ? o.entCoefInit : (o.entCoef as number);
   const targetEntropy = o.targetEntropy === 'auto' ? -actDim : o.targetEntropy;

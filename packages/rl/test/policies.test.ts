@@ -158,8 +158,9 @@ describe('GaussianPolicy (hand-computed, μ = 2o + 0.5, σ = 0.5)', () => {
     const p = gaussian(false);
     const n = 4000;
     const s = p.sample(new Float32Array(n).fill(0), key(3));
-    const mean = s.raw.reduce((a, b) => a + b, 0) / n;
-    const sd = Math.sqrt(s.raw.reduce((a, b) => a + (b - mean) ** 2, 0) / n);
+    const raw = Array.from(s.raw);
+    const mean = raw.reduce((a, b) => a + b, 0) / n;
+    const sd = Math.sqrt(raw.reduce((a, b) => a + (b - mean) ** 2, 0) / n);
     expect(Math.abs(mean - 0.5)).toBeLessThan(4 * (0.5 / Math.sqrt(n)));
     expect(Math.abs(sd - 0.5)).toBeLessThan(0.03);
     const far = p.sample(new Float32Array([10]), key(0));

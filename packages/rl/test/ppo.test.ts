@@ -70,10 +70,8 @@ describe('trainPpo', () => {
     expect(new Set(counts).size).toBe(1);
     expect(Array.from(policy.act(new Float32Array([1, 1]), { deterministic: true }))).toEqual([2, 2]);
     expect(history.at(-1)!.meanReturn).toBeGreaterThan(0.6); // best arm pays 0.8
-    const n = policy.params.net.length * 2; // weights + biases stay alive
     policy.dispose();
     expect(tf.memory().numTensors).toBe(before);
-    expect(n).toBeGreaterThan(0);
   });
 
   it('Pendulum (Gaussian policy): a few iterations run, actions stay in bounds, stats are finite', async (ctx) => {
