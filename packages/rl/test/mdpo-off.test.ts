@@ -63,13 +63,13 @@ describe('trainMdpoOff (smoke: learns a 1-D continuous bandit)', () => {
     const counts: number[] = [];
     const { policy, history } = await trainMdpoOffOn(
       new SyncVectorEnv([() => new QuadraticBandit()]),
-      { env: 'QuadraticBandit', seed: 0, totalSteps: 600, hiddenSizes: [16, 16], batchSize: 32, learningStarts: 50, learningRate: 1e-2, klCoef: 0.5, lambda: 0.1, sgdSteps: 10, logInterval: 100 },
+      { env: 'QuadraticBandit', seed: 0, totalSteps: 1500, hiddenSizes: [16, 16], batchSize: 32, learningStarts: 50, learningRate: 1e-2, klCoef: 0.5, lambda: 0.1, sgdSteps: 10, logInterval: 100 },
       { onIteration: () => void counts.push(tf.memory().numTensors) },
     );
     const a = policy.act(new Float32Array([1]), { deterministic: true })[0]!;
-    // The KL proximity to θ_k slows the mean down relative to SAC (measured |a − 1| = 0.23 at this budget, seed 0;
-    // uniform random actions average a return of −7/3).
-    expect(Math.abs(a - 1)).toBeLessThan(0.3);
+    // The KL proximity to θ_k slows the mean down relative to SAC, so this run gets 1,500 steps (measured |a − 1| = 0.05,
+    // seed 0; 0.23 after 600 steps); the bound is SAC's. Uniform random actions average a return of −7/3.
+    expect(Math.abs(a - 1)).toBeLessThan(0.15);
     expect(history.at(-1)!.meanReturn).toBeGreaterThan(-0.5);
     expect(new Set(counts.slice(1)).size).toBe(1);
     policy.dispose();
