@@ -1,7 +1,7 @@
 // Benchmark: solve() on the 15 public Hock–Schittkowski problems — outer iterations, f and gradient evaluations, wall
 // time, |f − f*|, violation and KKT residual — for the default method (and others named on the command line).
 // SciPy SLSQP's iteration counts on these problems are not published in any source the spec cites ("not known").
-// Build first: `npx tsc -b packages/constrained`; run: `node packages/constrained/bench/solve.bench.mjs [method ...]`
+// Build first: `npx tsc -b packages/constrained`; run: `node packages/constrained/bench/solve.bench.js [method ...]`
 // (methods: auto, augmented-lagrangian, exact-al-sketch, penalty, gda). Writes bench-results/constrained-solve.{json,md}.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
