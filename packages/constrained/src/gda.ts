@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { type GradientTransformation, checkKnownOptions, checkNumber, invalidOption } from '@descent/core';
+import { type GradientTransformation, checkKnownOptions, checkNumber, checkOneOf, invalidOption } from '@descent/core';
 import { adam, sgd } from '@descent/optim';
 import { boundArrays, kktMeasures } from './kkt.js';
 import { leastSquaresMultipliers } from './least-squares-multipliers.js';
@@ -75,8 +75,14 @@ export function gda(problem: Problem, options: GdaOptions = {}): SolveResult {
   if (options.onIteration !== undefined && typeof options.onIteration !== 'function') {
     invalidOption(where, 'onIteration', options.onIteration, 'a function');
   }
+  // Options first, then the problem (which evaluates it): a bad option is reported before any evaluation.
+  const update: ConstrainedUpdate = checkOneOf(where, 'update', options.update ?? 'alternating-lambda-first', [
+    'simultaneous',
+    'alternating-x-first',
+    'alternating-lambda-first',
+    'extragradient',
+  ] as const);
   const valid = validateProblem(problem, where);
-  const update: ConstrainedUpdate = options.update ?? 'alternating-lambda-first';
   const formulation = options.formulation ?? augmentedLagrangianFormulation({ penaltyCoefficient: 10 });
   const lr0 = 0.05;
   const primal = options.primal ?? adam({ learningRate: (t: number) => lr0 * 1e-3 ** Math.min(1, t / maxIterations), b2: 0.99 });
