@@ -7,25 +7,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type Params, checkNumber, foldIn, hvp, invalidOption, treeFlatten, treeUnflatten, uniformValues, valueAndGrad } from '@descent/core';
 import { type Trajectory, assignFlat, batchWeights, flatNorm, flatToTree, gpomdpGradient, gpomdpSurrogate, logLikelihoodFn, sampleTrajectories, treeToFlat } from './gpomdp.js';
-import { type PolicyGradientOptions, ascend, momentumAt, setupPolicyGradient, stepSizeAt } from './npg-igt.js';
+import { type PolicyGradientOptions, ascend, momentumAt, npgIgtDefaults, setupPolicyGradient, stepSizeAt } from './npg-igt.js';
 import type { TrainablePolicy } from './trainable-policy.js';
 import type { IterationStats, TrainCallbacks, TrainConfig, TrainResult } from './training.js';
 
 /** (N)-HARPG defaults (environment presets override them). */
 export const nHarpgDefaults: PolicyGradientOptions = {
-  hidden: [32, 32],
-  activation: 'tanh',
-  orthogonalInit: true,
-  logStdInit: 0,
-  discount: 0.99,
-  batchSize: 1,
-  horizon: 0,
-  stepSize: 0.05,
-  stepSizeExponent: 0.5,
+  ...npgIgtDefaults,
   // STORM-style recursive momentum with η_t = 2/(t + 2)-like decay (exponent 1); see trainNHarpg.
   momentumExponent: 1,
-  minMomentum: 0.05,
-  normalized: true,
 };
 
 /** Per-environment presets of {@link trainNHarpg} (measured in packages/rl/README.md). */
