@@ -10,7 +10,7 @@ import { type Key, Optimizer, checkBoolean, checkNumber, ensureGradients, foldIn
 import { adam } from '@descent/optim';
 import type { VectorEnv } from './env.js';
 import { EpisodeStatistics } from './episode-statistics.js';
-import { GaussianPolicy, type GaussianParams } from './gaussian-policy.js';
+import type { GaussianParams } from './gaussian-policy.js';
 import { makeEnv } from './make-env.js';
 import type { MlpParams } from './mlp.js';
 import { resolveOptions } from './ppo.js';
@@ -25,6 +25,7 @@ import {
   polyakUpdate,
   replayNextObservations,
   sacCriticLoss,
+  squashedGaussianActor,
   summarizeEpisodes,
   twinQ,
 } from './sac.js';
@@ -178,19 +179,7 @@ export async function trainMdpoOffOn(vectorEnv: VectorEnv, config: TrainConfig, 
   const obsDim = env.observationSpace.shape.reduce((a, b) => a * b, 1);
   const actDim = box.low.length;
   const [kActor, kCritic, kValue, kAct, kBatch, kNoise, kRandom] = split(prngKey(seed), 7) as Key[];
-  const policy = GaussianPolicy.create(kActor as Key, {
-    envId,
-    observationDim: obsDim,
-    actionDim: actDim,
-    actionLow: box.low,
-    actionHigh: box.high,
-    hidden: o.hiddenSizes,
-    activation: 'relu',
-    orthogonalInit: false,
-    stateDependentStd: true,
-    logStdBounds: o.logStdBounds,
-    squash: true,
-  });
+  const policy = squashedGaussianActor(kActor as Key, envId, obsDim, box, o.hiddenSizes, o.logStdBounds);
   const oldParams: GaussianParams<tf.Variable> = { net: cloneMlp(policy.params.net) };
   const critic: TwinCriticParams = initTwinCritic(kCritic as Key, obsDim + actDim, o.hiddenSizes);
   const value: MlpParams<tf.Variable> = initValueNetwork(kValue as Key, obsDim, { hidden: o.hiddenSizes, orthogonalInit: false });

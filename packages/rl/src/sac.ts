@@ -251,6 +251,34 @@ export function checkHidden(where: string, hidden: unknown): void {
   hidden.forEach((h, i) => checkNumber(where, `hiddenSizes[${i}]`, h, { integer: true, min: 1 }));
 }
 
+/**
+ * The SAC-style actor shared by SAC and off-policy MDPO: a tanh-squashed diagonal Gaussian whose mean and log σ come
+ * from one ReLU MLP (state-dependent σ, log σ clipped to `logStdBounds`), default (non-orthogonal) init, as SB3's
+ * `SACPolicy` / CleanRL's `sac_continuous_action.py` Actor.
+ */
+export function squashedGaussianActor(
+  k: Key,
+  envId: string,
+  observationDim: number,
+  box: BoxSpace,
+  hidden: number[],
+  logStdBounds: [number, number],
+): GaussianPolicy {
+  return GaussianPolicy.create(k, {
+    envId,
+    observationDim,
+    actionDim: box.low.length,
+    actionLow: box.low,
+    actionHigh: box.high,
+    hidden,
+    activation: 'relu',
+    orthogonalInit: false,
+    stateDependentStd: true,
+    logStdBounds,
+    squash: true,
+  });
+}
+
 /** A continuous action space with finite bounds, or a DescentError naming the environment. */
 export function finiteBox(where: string, env: VectorEnv): BoxSpace {
   const space = env.actionSpace;
@@ -322,19 +350,7 @@ export async function trainSacOn(vectorEnv: VectorEnv, config: TrainConfig, call
   const obsDim = env.observationSpace.shape.reduce((a, b) => a * b, 1);
   const actDim = box.low.length;
   const [kActor, kCritic, kAct, kBatch, kNoise, kRandom] = split(prngKey(seed), 6) as Key[];
-  const policy = GaussianPolicy.create(kActor as Key, {
-    envId,
-    observationDim: obsDim,
-    actionDim: actDim,
-    actionLow: box.low,
-    actionHigh: box.high,
-    hidden: o.hiddenSizes,
-    activation: 'relu',
-    orthogonalInit: false,
-    stateDependentStd: true,
-    logStdBounds: o.logStdBounds,
-    squash: true,
-  });
+  const policy = squashedGaussianActor(kActor as Key, envId, obsDim, box, o.hiddenSizes, o.logStdBounds);
   const critic = initTwinCritic(kCritic as Key, obsDim + actDim, o.hiddenSizes);
   const criticTarget: TwinCriticParams = [cloneMlp(critic[0]), cloneMlp(critic[1])];
   const criticVars = layerVariables(...critic);
