@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type Key, DescentError, checkNumber, invalidOption, isKey, treeDispose, uniformValues } from '@descent/core';
 import { type Activation, type MlpParams, initMlp, mlpForward, mlpSizes } from './mlp.js';
-import { encodePolicyBytes } from './policy-bytes.js';
+import { encodePolicyBytes, mlpPolicyTensors } from './policy-bytes.js';
 import {
   type ObservationNormalization,
   type PolicySample,
@@ -177,14 +177,8 @@ export class CategoricalPolicy implements TrainablePolicy<CategoricalParams, Cat
 
   save(): Uint8Array {
     this.checkAlive('save');
-    const tensors = this.params.net.flatMap((l, i) => [
-      { name: `net.${i}.w`, shape: l.w.shape, data: l.w.dataSync() as Float32Array },
-      { name: `net.${i}.b`, shape: l.b.shape, data: l.b.dataSync() as Float32Array },
-    ]);
     const norm = this.observationNormalization;
-    if (norm) {
-      tensors.push({ name: 'obs.mean', shape: [norm.mean.length], data: norm.mean }, { name: 'obs.variance', shape: [norm.variance.length], data: norm.variance });
-    }
+    const tensors = mlpPolicyTensors(this.params.net, norm);
     return encodePolicyBytes(
       {
         kind: this.kind,

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type Key, DescentError, checkBoolean, checkNumber, invalidOption, isKey, normalValues, treeDispose } from '@descent/core';
 import { type Activation, type MlpParams, initMlp, mlpForward, mlpSizes, ownedVariable } from './mlp.js';
-import { encodePolicyBytes } from './policy-bytes.js';
+import { encodePolicyBytes, mlpPolicyTensors } from './policy-bytes.js';
 import {
   type ObservationNormalization,
   type PolicySample,
@@ -282,17 +282,11 @@ export class GaussianPolicy implements TrainablePolicy<GaussianParams, GaussianD
 
   save(): Uint8Array {
     this.checkAlive('save');
-    const tensors = this.params.net.flatMap((l, i) => [
-      { name: `net.${i}.w`, shape: l.w.shape, data: l.w.dataSync() as Float32Array },
-      { name: `net.${i}.b`, shape: l.b.shape, data: l.b.dataSync() as Float32Array },
-    ]);
+    const norm = this.observationNormalization;
+    const tensors = mlpPolicyTensors(this.params.net, norm);
     if (this.params.logStd) tensors.push({ name: 'logStd', shape: this.params.logStd.shape, data: this.params.logStd.dataSync() as Float32Array });
     // ±Infinity bounds are not JSON; they travel as float32 tensors.
     tensors.push({ name: 'action.low', shape: [this.actionDim], data: this.actionLow }, { name: 'action.high', shape: [this.actionDim], data: this.actionHigh });
-    const norm = this.observationNormalization;
-    if (norm) {
-      tensors.push({ name: 'obs.mean', shape: [norm.mean.length], data: norm.mean }, { name: 'obs.variance', shape: [norm.variance.length], data: norm.variance });
-    }
     return encodePolicyBytes(
       {
         kind: this.kind,

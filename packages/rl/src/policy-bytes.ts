@@ -5,6 +5,7 @@
  *
  * @packageDocumentation
  */
+import type * as tf from '@tensorflow/tfjs-core';
 import { DescentError } from '@descent/core';
 
 /** The current format version written by {@link encodePolicyBytes}. */
@@ -17,6 +18,27 @@ export interface SavedTensor {
   name: string;
   shape: number[];
   data: Float32Array;
+}
+
+/**
+ * The tensors every MLP policy saves: `net.<i>.w`/`net.<i>.b` per layer, then the observation-normalisation statistics
+ * (`obs.mean`, `obs.variance`) when the policy has them. Policy kinds append their own tensors (log σ, bounds) after.
+ */
+export function mlpPolicyTensors(
+  net: readonly { w: tf.Tensor; b: tf.Tensor }[],
+  normalization: { mean: Float32Array; variance: Float32Array } | undefined,
+): SavedTensor[] {
+  const tensors: SavedTensor[] = net.flatMap((l, i) => [
+    { name: `net.${i}.w`, shape: l.w.shape, data: l.w.dataSync() as Float32Array },
+    { name: `net.${i}.b`, shape: l.b.shape, data: l.b.dataSync() as Float32Array },
+  ]);
+  if (normalization) {
+    tensors.push(
+      { name: 'obs.mean', shape: [normalization.mean.length], data: normalization.mean },
+      { name: 'obs.variance', shape: [normalization.variance.length], data: normalization.variance },
+    );
+  }
+  return tensors;
 }
 
 /** What {@link decodePolicyBytes} returns: the JSON header (without the tensor table) and the tensors. */
