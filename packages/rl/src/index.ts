@@ -25,6 +25,7 @@ export { type ValueNetworkOptions, initValueNetwork, valueForward, valuesHost } 
 export { type ObservationNormalization, type PolicySample, type TrainablePolicy, applyObservationNormalization } from './trainable-policy.js';
 export { type CategoricalParams, type CategoricalDistribution, type CategoricalPolicyOptions, CategoricalPolicy } from './categorical-policy.js';
 export { type GaussianParams, type GaussianDistribution, type GaussianPolicyOptions, GaussianPolicy } from './gaussian-policy.js';
+export { type GsdeParams, type GsdePolicyOptions, GsdePolicy } from './gsde-policy.js';
 export { POLICY_FORMAT_VERSION, type SavedTensor } from './policy-bytes.js';
 export { loadPolicy } from './policy-io.js';
 export { type GaeInputs, computeGae } from './gae.js';

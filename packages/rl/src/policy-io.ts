@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { DescentError, treeDispose } from '@descent/core';
 import { CategoricalPolicy } from './categorical-policy.js';
 import { FLOAT32_MAX, GaussianPolicy, type GaussianParams } from './gaussian-policy.js';
+import { GsdePolicy } from './gsde-policy.js';
 import { type Activation, type MlpParams, ownedVariable } from './mlp.js';
 import { type SavedTensor, decodePolicyBytes } from './policy-bytes.js';
 import type { ObservationNormalization } from './trainable-policy.js';
@@ -55,7 +56,7 @@ function unboundsSafe(data: Float32Array): Float32Array {
  * and a checksum; a wrong version throws `DescentError('checkpoint-mismatch')`, anything malformed
  * `DescentError('checkpoint-corrupt')`, and nothing is allocated before the whole file validated.
  */
-export function loadPolicy(bytes: Uint8Array): CategoricalPolicy | GaussianPolicy {
+export function loadPolicy(bytes: Uint8Array): CategoricalPolicy | GaussianPolicy | GsdePolicy {
   const { header, tensors } = decodePolicyBytes(bytes);
   const kind = header.kind;
   if (kind !== 'categorical' && kind !== 'gaussian') corrupt(`unknown policy kind ${JSON.stringify(kind)}`);
@@ -69,6 +70,7 @@ export function loadPolicy(bytes: Uint8Array): CategoricalPolicy | GaussianPolic
     const net = readNet(tensors, header.layers);
     return new CategoricalPolicy({ envId: header.envId, params: { net }, activation, observationNormalization: norm });
   }
+  if (header.exploration === 'gsde') return readGsdePolicy(header, tensors, header.envId, norm);
   const stateDependentStd = header.stateDependentStd;
   const squash = header.squash;
   const bounds = header.logStdBounds;
@@ -96,5 +98,27 @@ export function loadPolicy(bytes: Uint8Array): CategoricalPolicy | GaussianPolic
     treeDispose(params);
     const message = e instanceof Error ? e.message : String(e);
     corrupt(`inconsistent gaussian policy (${message})`);
+  }
+}
+
+/** The gSDE branch of {@link loadPolicy}: feature network + mean head, the [f × d] log-σ matrix, bounds, clipMean. */
+function readGsdePolicy(
+  header: Record<string, unknown>,
+  tensors: Map<string, SavedTensor>,
+  envId: string,
+  norm: ObservationNormalization | undefined,
+): GsdePolicy {
+  if (typeof header.clipMean !== 'number') corrupt('malformed clipMean');
+  const low = need(tensors, 'action.low', 1);
+  const high = need(tensors, 'action.high', 1);
+  const logStd = need(tensors, 'logStd', 2);
+  const net = readNet(tensors, header.layers);
+  const params = { net, logStd: ownedVariable(tf.tensor2d(logStd.data, logStd.shape as [number, number])) };
+  try {
+    return new GsdePolicy({ envId, params, actionLow: low.data, actionHigh: high.data, clipMean: header.clipMean, observationNormalization: norm });
+  } catch (e) {
+    treeDispose(params);
+    const message = e instanceof Error ? e.message : String(e);
+    corrupt(`inconsistent gSDE policy (${message})`);
   }
 }

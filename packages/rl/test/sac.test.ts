@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { DescentError } from '@descent/core';
 import type { BoxSpace, Env, StepResult } from '../src/env.js';
+import { GsdePolicy } from '../src/gsde-policy.js';
 import { loadPolicy } from '../src/policy-io.js';
 import { sacActorLoss, sacCriticLoss, sacCriticTarget, sacTemperatureLoss, trainSac, trainSacOn } from '../src/sac.js';
 import { SyncVectorEnv } from '../src/vector-env.js';
@@ -92,10 +93,45 @@ describe('trainSac (smoke: learns a 1-D continuous bandit)', () => {
     policy.dispose();
   });
 
+  it('with gSDE (useSde) learns the same bandit through a GsdePolicy, tensor count flat, and saves/loads it', async (ctx) => {
+    if (tf.getBackend() !== 'cpu') ctx.skip('RL training runs on the CPU backend (synchronous read-back)');
+    const env = new SyncVectorEnv([() => new QuadraticBandit()]);
+    const counts: number[] = [];
+    const { policy, history } = await trainSacOn(
+      env,
+      {
+        env: 'QuadraticBandit',
+        seed: 1,
+        totalSteps: 600,
+        hiddenSizes: [16, 16],
+        batchSize: 32,
+        learningStarts: 50,
+        learningRate: 3e-3,
+        logInterval: 100,
+        useSde: true,
+        logStdInit: -1,
+        trainFreq: 4,
+        gradientSteps: 4,
+      },
+      { onIteration: () => void counts.push(tf.memory().numTensors) },
+    );
+    expect(policy).toBeInstanceOf(GsdePolicy);
+    const a = policy.act(new Float32Array([1]), { deterministic: true })[0]!;
+    expect(Math.abs(a - 1)).toBeLessThan(0.15);
+    expect(history.at(-1)!.meanReturn).toBeGreaterThan(-0.5);
+    expect(new Set(counts.slice(1)).size).toBe(1);
+    const loaded = loadPolicy(policy.save());
+    expect(loaded.act(new Float32Array([1]), { deterministic: true })[0]).toBeCloseTo(a, 6);
+    loaded.dispose();
+    policy.dispose();
+  });
+
   it('rejects unknown options and discrete action spaces', async (ctx) => {
     if (tf.getBackend() !== 'cpu') ctx.skip('RL training runs on the CPU backend');
     await expect(trainSac({ env: 'Pendulum-v1', seed: 0, totalSteps: 10, learningRat: 1 })).rejects.toThrow(/unknown option 'learningRat'/);
     await expect(trainSac({ env: 'Pendulum-v1', seed: 0, totalSteps: 10, tau: 0 })).rejects.toThrow(/tau/);
+    await expect(trainSac({ env: 'Pendulum-v1', seed: 0, totalSteps: 10, sdeSampleFreq: 0 })).rejects.toThrow(/sdeSampleFreq/);
+    await expect(trainSac({ env: 'Pendulum-v1', seed: 0, totalSteps: 10, useSde: 1 })).rejects.toThrow(/useSde/);
     await expect(trainSac({ env: 'CartPole-v1', seed: 0, totalSteps: 10 })).rejects.toThrow(/continuous \(box\) action space/);
     await expect(trainSac({ env: 'Nope-v0', seed: 0, totalSteps: 10 })).rejects.toThrow(DescentError);
   });
