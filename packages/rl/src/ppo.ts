@@ -225,15 +225,15 @@ export const ppoDefaults: PpoOptions = {
 
 /**
  * Per-environment presets from rl-baselines3-zoo `hyperparams/ppo.yml` (spec rl.md §9). Where the zoo uses gSDE
- * (Pendulum, MountainCarContinuous), which this package does not implement, the preset keeps the other zoo values and
- * documents the substitute (a lower initial log σ). The bandit and gridworld presets are for fast tests.
+ * (Pendulum, MountainCarContinuous), which PPO here does not support (gSDE exists for SAC's actor only,
+ * `GsdePolicy`), the preset keeps the other zoo values and documents the substitute (a lower initial log σ). The bandit and gridworld presets are for fast tests.
  */
 export const ppoPresets: Record<string, Partial<PpoOptions>> = {
   'CartPole-v1': {
     numEnvs: 8, numSteps: 32, batchSize: 256, gaeLambda: 0.8, gamma: 0.98, numEpochs: 20, entCoef: 0,
     learningRate: 1e-3, linearLearningRate: true, clipRange: 0.2, linearClipRange: true,
   },
-  // zoo: use_sde True, sde_sample_freq 4 (not implemented here).
+  // zoo: use_sde True, sde_sample_freq 4 (PPO here explores with a plain Gaussian).
   'Pendulum-v1': {
     numEnvs: 4, numSteps: 1024, gaeLambda: 0.95, gamma: 0.9, numEpochs: 10, entCoef: 0, learningRate: 1e-3, clipRange: 0.2,
   },
