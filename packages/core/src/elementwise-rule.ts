@@ -324,7 +324,8 @@ export function defineElementwiseRule<S extends string, C extends string>(spec: 
       if (tf.getBackend() === 'cpu') {
         const b = backend as unknown as CpuBackendLike;
         const arrays = slots.map((t) => cpuValues(b, t));
-        cpuInPlace ??= compileCpuLoop(inPlace.inputNames, scalarNames, inPlace.roots);
+        // outputs = [param, ...state] = inputs[1…]: the loop writes through the inputs' names.
+        cpuInPlace ??= compileCpuLoop(inPlace.inputNames, scalarNames, inPlace.roots, { outputAliases: inPlace.roots.map((_, k) => k + 1) });
         cpuInPlace(arrays, arrays.slice(1), values, n);
         return true;
       }

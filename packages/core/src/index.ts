@@ -12,7 +12,7 @@ export * from './elementwise-expr.js';
 export * from './elementwise-rule.js';
 export * from './elementwise-transformation.js';
 export * from './fused-chain.js';
-export { cpuLoopSource, compileCpuLoop, type CpuLoop } from './fused-cpu-kernel.js';
+export { cpuLoopSource, compileCpuLoop, type CpuLoop, type CpuLoopOptions } from './fused-cpu-kernel.js';
 export { wgslSource, type ElementwiseProgram } from './fused-webgpu-kernel.js';
 export * from './heavy-ball.js';
 export * from './optimizer.js';

@@ -15,6 +15,7 @@ import {
   type Params,
   applyUpdates,
   backendInfo,
+  compileCpuLoop,
   cpuLoopSource,
   defineElementwiseRule,
   elementwiseOps,
@@ -734,6 +735,32 @@ describe('code generation', () => {
     const lastRead = Math.max(...inputNames.map((_, k) => src.indexOf(`in${k}[i]`)));
     const firstWrite = Math.min(...roots.map((_, k) => src.indexOf(`out${k}[i] = `)));
     expect(lastRead).toBeLessThan(firstWrite);
+  });
+
+  it('with outputAliases the in-place loop writes through the inputs, state slots before the parameter, after every read', () => {
+    const { inputNames, scalarNames, roots } = adamLike.programs.inPlace;
+    const src = cpuLoopSource(inputNames, scalarNames, roots, { outputAliases: [1, 2, 3] });
+    expect(src).not.toMatch(/out\d/);
+    const body = src.slice(src.indexOf('for ('));
+    const writeAt = (k: number): number => body.indexOf(`in${k}[i] = `);
+    // v (input 3), then m (input 2), then the parameter (input 1); the grad (input 0) is never written.
+    expect(writeAt(3)).toBeGreaterThan(0);
+    expect(writeAt(3)).toBeLessThan(writeAt(2));
+    expect(writeAt(2)).toBeLessThan(writeAt(1));
+    expect(writeAt(0)).toBe(-1);
+    const lastRead = Math.max(...inputNames.map((_, k) => body.indexOf(`= in${k}[i];`)));
+    expect(lastRead).toBeLessThan(writeAt(3));
+    // The compiled loop updates the arrays in place: p ← p + u with the same values as the unaliased loop.
+    const arrays = (): Float32Array[] => [new Float32Array([0.5, -2]), new Float32Array([1, 2]), new Float32Array([0.1, 0.2]), new Float32Array([0.3, 0.4])];
+    const scal = [0.1, 0.9, 0.999, 1e-8, 0.1, 0.001];
+    const a = arrays();
+    compileCpuLoop(inputNames, scalarNames, roots, { outputAliases: [1, 2, 3] })(a, a.slice(1), scal, 2);
+    const b = arrays();
+    const outs = [new Float32Array(2), new Float32Array(2), new Float32Array(2)];
+    compileCpuLoop(inputNames, scalarNames, roots)(b, outs, scal, 2);
+    expect(a.slice(1).map((x) => Array.from(x))).toEqual(outs.map((x) => Array.from(x)));
+    expect(Array.from(a[1] as Float32Array)).not.toEqual([1, 2]);
+    expect(() => cpuLoopSource(inputNames, scalarNames, roots, { outputAliases: [1, 2] })).toThrow(/outputAliases/);
   });
 
   it('wgslSource binds written buffers read_write and the others read, hoists uniforms and orders select(false, true, cond)', () => {
