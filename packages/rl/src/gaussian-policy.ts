@@ -116,16 +116,8 @@ export class GaussianPolicy implements TrainablePolicy<GaussianParams, GaussianD
     }
     this.actionLow = Float32Array.from(options.actionLow);
     this.actionHigh = Float32Array.from(options.actionHigh);
-    this.scale = new Float32Array(this.actionDim);
-    this.bias = new Float32Array(this.actionDim);
-    for (let i = 0; i < this.actionDim; i++) {
-      const lo = this.actionLow[i];
-      const hi = this.actionHigh[i];
-      if (!(lo < hi)) invalidOption(where, `actionLow[${i}]`, lo, `less than actionHigh[${i}] = ${hi}`);
-      if (this.squash && !(Number.isFinite(lo) && Number.isFinite(hi))) invalidOption(where, 'squash', true, 'finite action bounds');
-      this.scale[i] = (hi - lo) / 2;
-      this.bias[i] = (hi + lo) / 2;
-    }
+    if (this.squash && ![...this.actionLow, ...this.actionHigh].every(Number.isFinite)) invalidOption(where, 'squash', true, 'finite action bounds');
+    ({ scale: this.scale, bias: this.bias } = squashAffine(where, this.actionLow, this.actionHigh));
     this.logScaleSum = this.squash ? this.scale.reduce((s, v) => s + Math.log(v), 0) : 0;
     this.observationNormalization = options.observationNormalization;
   }
@@ -311,6 +303,24 @@ export class GaussianPolicy implements TrainablePolicy<GaussianParams, GaussianD
   private checkAlive(where: string): void {
     if (this.disposed) throw new DescentError('unsupported', `GaussianPolicy.${where}: the policy was disposed`, {});
   }
+}
+
+/**
+ * The affine map of a tanh-squashed action into the box [low, high]: a = bias + scale·tanh(u) with
+ * scale = (high − low)/2 and bias = (high + low)/2, per dimension. Throws a DescentError naming the first dimension
+ * whose low is not below its high.
+ */
+export function squashAffine(where: string, low: Float32Array, high: Float32Array): { scale: Float32Array; bias: Float32Array } {
+  const scale = new Float32Array(low.length);
+  const bias = new Float32Array(low.length);
+  for (let i = 0; i < low.length; i++) {
+    const lo = low[i] as number;
+    const hi = high[i] as number;
+    if (!(lo < hi)) invalidOption(where, `actionLow[${i}]`, lo, `less than actionHigh[${i}] = ${hi}`);
+    scale[i] = (hi - lo) / 2;
+    bias[i] = (hi + lo) / 2;
+  }
+  return { scale, bias };
 }
 
 /** Infinite bounds are stored as ±float32 max so the non-finite check on load stays strict. */

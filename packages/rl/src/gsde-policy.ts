@@ -10,6 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type Key, DescentError, checkNumber, invalidOption, isKey, normalValues, treeDispose } from '@descent/core';
+import { squashAffine } from './gaussian-policy.js';
 import { type MlpParams, initMlp, mlpSizes, ownedVariable } from './mlp.js';
 import { encodePolicyBytes, mlpPolicyTensors } from './policy-bytes.js';
 import type { Policy } from './policy.js';
@@ -104,17 +105,10 @@ export class GsdePolicy implements Policy {
     }
     this.actionLow = Float32Array.from(options.actionLow);
     this.actionHigh = Float32Array.from(options.actionHigh);
-    this.scale = new Float32Array(this.actionDim);
-    this.bias = new Float32Array(this.actionDim);
-    for (let i = 0; i < this.actionDim; i++) {
-      const lo = this.actionLow[i];
-      const hi = this.actionHigh[i];
-      if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo < hi)) {
-        invalidOption(where, `actionLow[${i}]/actionHigh[${i}]`, [lo, hi], 'finite bounds with low < high');
-      }
-      this.scale[i] = (hi - lo) / 2;
-      this.bias[i] = (hi + lo) / 2;
+    if (![...this.actionLow, ...this.actionHigh].every(Number.isFinite)) {
+      invalidOption(where, 'actionLow/actionHigh', [options.actionLow, options.actionHigh], 'finite bounds (actions are tanh-squashed)');
     }
+    ({ scale: this.scale, bias: this.bias } = squashAffine(where, this.actionLow, this.actionHigh));
     this.observationNormalization = options.observationNormalization;
   }
 
