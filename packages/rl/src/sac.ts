@@ -346,7 +346,8 @@ export function replayNextObservations(next: Float32Array, finals: (Float32Array
  *
  * The actor is a {@link GaussianPolicy} with a state-dependent log σ squashed into `logStdBounds` and tanh-squashed
  * actions scaled to the bounds (CleanRL's actor; its log π includes the scale, and H̄ = −|A| then refers to the
- * environment's action units, as in CleanRL). Order within an update: critic, actor, then α from the actor's log π
+ * environment's action units, as in CleanRL). With `useSde` the actor is a {@link GsdePolicy} instead (SB3's
+ * `use_sde`: exploration z(s)(σ⊙E) with E held per collection; one fresh E per gradient step). Order within an update: critic, actor, then α from the actor's log π
  * (SB3 updates α first with the same log π; the difference is one step of lag in α). Everything is seeded from
  * `config.seed`. Records one {@link IterationStats} every `logInterval` environment steps with `policyLoss`,
  * `valueLoss` (critic), `entropy` (−mean log π) and `alpha`.
