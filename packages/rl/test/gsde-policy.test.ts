@@ -139,16 +139,16 @@ describe('GsdePolicy (hand-computed)', () => {
     const base = await policy.params.logStd.data();
     const h = 1e-2;
     for (let k = 0; k < base.length; k++) {
-      const shifted = (delta: number): number => {
+      const shifted = async (delta: number): Promise<number> => {
         const v = Float32Array.from(base);
         v[k] += delta;
         const t = tf.tensor2d(v, [3, 2]);
         const out = objective(t);
-        const value = out.dataSync()[0] as number;
+        const value = (await out.data())[0] as number;
         tf.dispose([t, out]);
         return value;
       };
-      const numeric = (shifted(h) - shifted(-h)) / (2 * h);
+      const numeric = ((await shifted(h)) - (await shifted(-h))) / (2 * h);
       // O(h²) truncation plus float32 rounding of the objective (~1e-6 / h): well inside 2e-3·max(1, |g|).
       expect(Math.abs(analytic[k] - numeric)).toBeLessThan(2e-3 * Math.max(1, Math.abs(numeric)));
     }
