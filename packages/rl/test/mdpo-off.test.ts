@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import type { BoxSpace, Env, StepResult } from '../src/env.js';
+import { QuadraticBandit } from './quadratic-bandit.js';
 import { mdpoOffActorLoss, trainMdpoOff, trainMdpoOffOn } from '../src/mdpo-off.js';
 import { SyncVectorEnv } from '../src/vector-env.js';
 
@@ -42,20 +42,6 @@ describe('mdpoOffActorLoss (hand-computed)', () => {
   });
 });
 
-/** One-step continuous bandit: observation [1], a ∈ [−2, 2], reward −(a − 1)²; the optimum is a = 1. */
-class QuadraticBandit implements Env {
-  readonly id = 'QuadraticBandit';
-  readonly observationSpace: BoxSpace = { kind: 'box', shape: [1], low: new Float32Array([1]), high: new Float32Array([1]) };
-  readonly actionSpace: BoxSpace = { kind: 'box', shape: [1], low: new Float32Array([-2]), high: new Float32Array([2]) };
-  readonly maxEpisodeSteps = 1;
-  reset(): Float32Array {
-    return new Float32Array([1]);
-  }
-  step(action: number | Float32Array): StepResult {
-    const a = (action as Float32Array)[0] as number;
-    return { observation: new Float32Array([1]), reward: -((a - 1) ** 2), terminated: true, truncated: false };
-  }
-}
 
 describe('trainMdpoOff (smoke: learns a 1-D continuous bandit)', () => {
   it('moves the deterministic action to the optimum, tensor count flat across iterations', async (ctx) => {
