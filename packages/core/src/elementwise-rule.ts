@@ -19,10 +19,11 @@
  * @packageDocumentation
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { fusedKernelsActive } from './backend.js';
+import { cpuKernels, fusedKernelsActive } from './backend.js';
 import { DescentError } from './errors.js';
 import { type ElementwiseOps, type Expr, elementwiseOps, inputExpr, scalarExpr, topologicalOrder } from './elementwise-expr.js';
-import { type CpuLoop, compileCpuLoop } from './fused-cpu-kernel.js';
+import { type CpuLoop, type CpuLoopOptions, compileCpuLoop } from './fused-cpu-kernel.js';
+import { compileWasmSimdLoop } from './fused-wasm-kernel.js';
 import { type ElementwiseProgram, allocateWebGpuOutput, fitsOneWebGpuDispatch, fusedWebGpuSupported, runFusedWebGpu, webGpuCanRunFunctional } from './fused-webgpu-kernel.js';
 
 /** What a rule body receives per element: the gradient, the parameter and each state slot. */
@@ -172,6 +173,21 @@ function cpuValues(backend: CpuBackendLike, t: tf.TensorInfo): Float32Array {
 const registered = new Set<string>();
 
 /**
+ * The CPU kernel of a program in the form {@link cpuKernels} asks for: the WebAssembly SIMD loop when the graph has a
+ * SIMD form and the runtime compiles it, else the scalar loop. Cached per form in `cache`.
+ */
+function cpuKernel(cache: Map<string, CpuLoop>, program: ElementwiseProgram, scalarNames: readonly string[], options: CpuLoopOptions = {}): CpuLoop {
+  const kind = cpuKernels();
+  let loop = cache.get(kind);
+  if (loop === undefined) {
+    loop = (kind === 'wasm-simd' ? compileWasmSimdLoop(program.inputNames, scalarNames, program.roots) : undefined) ??
+      compileCpuLoop(program.inputNames, scalarNames, program.roots, options);
+    cache.set(kind, loop);
+  }
+  return loop;
+}
+
+/**
  * Defines and compiles an elementwise rule. The body runs once, on symbolic values.
  *
  * @example Heavy-ball momentum (PyTorch SGD, `dampening` folded into a scalar):
@@ -224,8 +240,8 @@ export function defineElementwiseRule<S extends string, C extends string>(spec: 
     scalarNames,
     roots: [elementwiseOps.add(x.param, out.update), ...stateRoots],
   };
-  let cpuFunctional: CpuLoop | undefined;
-  let cpuInPlace: CpuLoop | undefined;
+  const cpuFunctional = new Map<string, CpuLoop>();
+  const cpuInPlace = new Map<string, CpuLoop>();
   const kernelName = `descent:${spec.name}`;
 
   const scalarArray = (scalars: Record<string, number>): number[] =>
@@ -251,8 +267,7 @@ export function defineElementwiseRule<S extends string, C extends string>(spec: 
         const ins = functional.inputNames.map((k) => cpuValues(b, inputs[k] as tf.TensorInfo));
         const n = (inputs.grad as tf.TensorInfo).shape.reduce((p, d) => p * d, 1);
         const outs = functional.roots.map(() => new Float32Array(n));
-        cpuFunctional ??= compileCpuLoop(functional.inputNames, scalarNames, functional.roots);
-        cpuFunctional(ins, outs, (attrs as { scalars: number[] }).scalars, n);
+        cpuKernel(cpuFunctional, functional, scalarNames)(ins, outs, (attrs as { scalars: number[] }).scalars, n);
         const shape = (inputs.grad as tf.TensorInfo).shape;
         return outs.map((o) => b.makeTensorInfo(shape, 'float32', o));
       },
@@ -324,9 +339,9 @@ export function defineElementwiseRule<S extends string, C extends string>(spec: 
       if (tf.getBackend() === 'cpu') {
         const b = backend as unknown as CpuBackendLike;
         const arrays = slots.map((t) => cpuValues(b, t));
-        // outputs = [param, ...state] = inputs[1…]: the loop writes through the inputs' names.
-        cpuInPlace ??= compileCpuLoop(inPlace.inputNames, scalarNames, inPlace.roots, { outputAliases: inPlace.roots.map((_, k) => k + 1) });
-        cpuInPlace(arrays, arrays.slice(1), values, n);
+        // outputs = [param, ...state] = inputs[1…]: the scalar loop writes through the inputs' names.
+        const outputAliases = inPlace.roots.map((_, k) => k + 1);
+        cpuKernel(cpuInPlace, inPlace, scalarNames, { outputAliases })(arrays, arrays.slice(1), values, n);
         return true;
       }
       // Too many buffers for one dispatch in place: decline, the runner takes the functional path.

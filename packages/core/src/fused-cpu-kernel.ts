@@ -16,13 +16,14 @@ export type CpuLoop = (inputs: Float32Array[], outputs: Float32Array[], scalars:
  * reference use, so comparisons agree at ties) and parenthesised when negative (`-x` of a
  * negative constant must not read as `--2`).
  */
-function jsConstant(v: number): string {
+export function jsConstant(v: number): string {
   const f = Math.fround(v);
   if (Object.is(f, -0)) return '(-0)';
   return f < 0 ? `(${String(f)})` : String(f);
 }
 
-function jsExpr(e: Expr, ref: (a: Expr) => string): string {
+/** One node as a JavaScript expression over its arguments' names (shared with the SIMD kernel's driver). */
+export function jsExpr(e: Expr, ref: (a: Expr) => string): string {
   const [a, b, c] = e.args.map(ref);
   switch (e.op) {
     case 'add': return `(${a} + ${b})`;

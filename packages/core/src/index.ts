@@ -13,6 +13,15 @@ export * from './elementwise-rule.js';
 export * from './elementwise-transformation.js';
 export * from './fused-chain.js';
 export { cpuLoopSource, compileCpuLoop, type CpuLoop, type CpuLoopOptions } from './fused-cpu-kernel.js';
+export {
+  WASM_CHUNK,
+  compileWasmSimdLoop,
+  wasmSimdDriverSource,
+  wasmSimdKernel,
+  wasmSimdSupported,
+  type WasmSimdKernel,
+  type WasmSimdLoopOptions,
+} from './fused-wasm-kernel.js';
 export { wgslSource, type ElementwiseProgram } from './fused-webgpu-kernel.js';
 export * from './heavy-ball.js';
 export * from './optimizer.js';

@@ -11,6 +11,7 @@ import {
   checkScalarOrSchedule,
   defineElementwiseRule,
   elementwiseTransformation,
+  setCpuKernels,
   setFusedKernels,
   treeDispose,
 } from '@descent/core';
@@ -32,8 +33,9 @@ function signum(options: { learningRate: ScalarOrSchedule; beta?: ScalarOrSchedu
   return elementwiseTransformation({ rule, scalars: (count) => ({ lr: lr(count), beta: beta(count) }) });
 }
 
-async function run(inPlace: boolean, fused: boolean): Promise<number[][]> {
+async function run(inPlace: boolean, fused: boolean, cpuKernels: 'wasm-simd' | 'js'): Promise<number[][]> {
   setFusedKernels(fused);
+  setCpuKernels(cpuKernels);
   try {
     const w = tf.variable(tf.tensor1d([0.5, -0.25, 2]));
     const opt = new Optimizer(signum({ learningRate: 0.1, beta: 0.5 }), [w], { inPlace });
@@ -50,18 +52,20 @@ async function run(inPlace: boolean, fused: boolean): Promise<number[][]> {
     return out;
   } finally {
     setFusedKernels(true);
+    setCpuKernels('wasm-simd');
   }
 }
 
 describe('CONTRIBUTING worked example: signum', () => {
-  it('matches hand-computed steps, fused or not, in place or not', async () => {
+  it('matches hand-computed steps, fused (both CPU kernel forms) or not, in place or not', async () => {
     // m1 = 0.5 g1 = [0.5,-0.5,0.25] → Δ = -0.1·sign = [-0.1, 0.1, -0.1]
     // m2 = 0.5 m1 + 0.5 g2 = [-1.25, -0.75, 0.175] → Δ = [0.1, 0.1, -0.1]
     // m3 = 0.5 m2 + 0.5 g3 = [-0.375, 0.625, -1.9125] → Δ = [0.1, -0.1, 0.1]
     const f = (xs: number[]) => Array.from(new Float32Array(xs));
     const expected = [f([0.4, -0.15, 1.9]), f([0.5, -0.05, 1.8]), f([0.6, -0.15, 1.9])];
-    for (const [inPlace, fused] of [[true, true], [false, true], [false, false]] as const) {
-      const got = await run(inPlace, fused);
+    const variants = [[true, true, 'wasm-simd'], [false, true, 'wasm-simd'], [true, true, 'js'], [false, true, 'js'], [false, false, 'js']] as const;
+    for (const [inPlace, fused, cpuKernels] of variants) {
+      const got = await run(inPlace, fused, cpuKernels);
       got.forEach((row, t) => row.forEach((x, i) => expect(x).toBeCloseTo((expected[t] as number[])[i] as number, 6)));
     }
   });
