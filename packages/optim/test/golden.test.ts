@@ -2,7 +2,8 @@
  * Every entry of the golden optimizer trajectories (`shared/golden/first-order.json`, copied to
  * test/fixtures) whose `descent` field names an alias: the alias called with those options must
  * reproduce all 25 steps in float32 within 1e-5, through the functional API, the Optimizer runner
- * (in place and functional) and the tfjs-ops reference path, on the lane's backend.
+ * (in place and functional) and the tfjs-ops reference path, on the lane's backend; on the CPU,
+ * both forms of the fused kernel (WebAssembly SIMD, the default, and the scalar JavaScript loop).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
@@ -12,6 +13,7 @@ import {
   type Params,
   type Tree,
   applyUpdates,
+  setCpuKernels,
   setFusedKernels,
   treeDispose,
   treeLeaves,
@@ -98,6 +100,17 @@ describe.each(cases)('golden %s', (_label, e) => {
   it('Optimizer runner, functional path: every step within 1e-5', async () => {
     const devs = await runRunner(e, false);
     devs.forEach((d, t) => expect(d, `step ${t + 1}`).toBeLessThan(ATOL));
+  });
+
+  it('Optimizer runner, in place, scalar JavaScript CPU kernel: every step within 1e-5', async () => {
+    // On WebGPU this repeats the in-place case (the choice only affects the CPU backend).
+    setCpuKernels('js');
+    try {
+      const devs = await runRunner(e, true);
+      devs.forEach((d, t) => expect(d, `step ${t + 1}`).toBeLessThan(ATOL));
+    } finally {
+      setCpuKernels('wasm-simd');
+    }
   });
 
   it('tfjs-ops reference path (fused kernels off): every step within 1e-5', async () => {
