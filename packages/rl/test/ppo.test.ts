@@ -49,16 +49,20 @@ describe('trainPpo', () => {
     await expect(trainPpo({ env: 'CartPole-v1', seed: 0, totalSteps: 10, gamma: 2 })).rejects.toThrow(DescentError);
   });
 
-  it('CartPole smoke: mean return rises from ~20 to > 200 within 8192 steps', async (ctx) => {
+  it('CartPole smoke: mean return rises from ~20 to > 150 within 8192 steps', async (ctx) => {
     if (tf.getBackend() !== 'cpu') ctx.skip('RL training runs on the CPU backend (sync reads)');
+    // The learning rate decays linearly to 0 (SB3's `lin_` schedule, as the zoo's CartPole preset): with a constant
+    // 3e-3 the final policy of an 8192-step run is wherever the last updates left it — deterministic evaluations of
+    // 92–500 over seeds 0–5, so a one-seed assertion only tested that seed's luck.
     const { policy, history } = await trainPpo({
-      env: 'CartPole-v1', seed: 0, totalSteps: 8192, hidden: [32, 32], numEpochs: 10, learningRate: 3e-3, linearLearningRate: false, linearClipRange: false,
+      env: 'CartPole-v1', seed: 0, totalSteps: 8192, hidden: [32, 32], numEpochs: 10, learningRate: 3e-3, linearLearningRate: true, linearClipRange: false,
     });
     expect(history).toHaveLength(32);
     expect(history[0].meanReturn).toBeLessThan(30); // a near-uniform policy: ~20
     const { meanReturn } = await evaluate(policy, { env: 'CartPole-v1', episodes: 10, seed: 123 });
-    // measured (seed 0, cpu): first iteration 18, deterministic evaluation 500 (the maximum); asserted with margin
-    expect(meanReturn).toBeGreaterThan(200);
+    // measured (seeds 0–5, cpu, both CPU kernel forms): deterministic evaluation 215.7–500, median 331; seed 0: 215.7
+    // with WebAssembly SIMD kernels, 246.9 with the scalar loop. A broken PPO stays below 50.
+    expect(meanReturn).toBeGreaterThan(150);
     policy.dispose();
   }, 120_000);
 
