@@ -159,16 +159,8 @@ export class GaussianPolicy implements TrainablePolicy<GaussianParams, GaussianD
   /** log N(u; μ, σ) summed over dimensions, minus the tanh correction when squashed. */
   private logDensity(dist: GaussianDistribution, u: tf.Tensor): tf.Tensor1D {
     return tf.tidy(() => {
-      const z = tf.div(tf.sub(u, dist.mean), tf.exp(dist.logStd));
-      const perDim = tf.sub(tf.mul(tf.scalar(-0.5), tf.square(z)), tf.add(dist.logStd, tf.scalar(0.5 * LOG_2PI)));
-      let logp = tf.sum(perDim, 1);
-      if (this.squash) {
-        const t = tf.tanh(u);
-        const scale = tf.tensor1d(this.scale);
-        const corr = tf.log(tf.add(tf.mul(scale, tf.sub(tf.scalar(1), tf.square(t))), tf.scalar(SQUASH_EPS)));
-        logp = tf.sub(logp, tf.sum(corr, 1));
-      }
-      return logp as tf.Tensor1D;
+      const logp = gaussianLogDensity(dist, u);
+      return (this.squash ? tf.sub(logp, tanhLogDetJacobian(u, this.scale)) : logp) as tf.Tensor1D;
     });
   }
 
@@ -192,19 +184,11 @@ export class GaussianPolicy implements TrainablePolicy<GaussianParams, GaussianD
   }
 
   entropy(params: GaussianParams, observations: tf.Tensor2D): tf.Tensor1D {
-    return tf.tidy(() => {
-      const { logStd } = this.distribution(params, observations);
-      return tf.sum(tf.add(logStd, tf.scalar(0.5 + 0.5 * LOG_2PI)), 1) as tf.Tensor1D;
-    });
+    return tf.tidy(() => gaussianEntropy(this.distribution(params, observations).logStd));
   }
 
   kl(p: GaussianDistribution, q: GaussianDistribution): tf.Tensor1D {
-    return tf.tidy(() => {
-      const varP = tf.exp(tf.mul(tf.scalar(2), p.logStd));
-      const varQ = tf.exp(tf.mul(tf.scalar(2), q.logStd));
-      const term = tf.div(tf.add(varP, tf.square(tf.sub(p.mean, q.mean))), tf.mul(tf.scalar(2), varQ));
-      return tf.sum(tf.sub(tf.add(tf.sub(q.logStd, p.logStd), term), tf.scalar(0.5)), 1) as tf.Tensor1D;
-    });
+    return gaussianKl(p, q);
   }
 
   actionsTensor(raw: Int32Array | Float32Array, n: number): tf.Tensor {
@@ -305,6 +289,40 @@ export class GaussianPolicy implements TrainablePolicy<GaussianParams, GaussianD
   }
 }
 
+/** Σ_i log N(u_i; μ_i, σ_i) per row of `[n, d]` tensors: Σ_i[−½((u_i − μ_i)/σ_i)² − log σ_i − ½ log 2π]. */
+export function gaussianLogDensity(dist: GaussianDistribution, u: tf.Tensor): tf.Tensor1D {
+  return tf.tidy(() => {
+    const z = tf.div(tf.sub(u, dist.mean), tf.exp(dist.logStd));
+    return tf.sum(tf.sub(tf.mul(tf.scalar(-0.5), tf.square(z)), tf.add(dist.logStd, tf.scalar(0.5 * LOG_2PI))), 1) as tf.Tensor1D;
+  });
+}
+
+/**
+ * Σ_i log(s_i(1 − tanh² u_i) + 10⁻⁶) per row: the log-Jacobian of a = b + s·tanh(u), with CleanRL's/SB3's ε keeping it
+ * finite at saturation. Subtracted from the Gaussian log-density of u for a squashed action.
+ */
+export function tanhLogDetJacobian(u: tf.Tensor, scale: Float32Array): tf.Tensor1D {
+  return tf.tidy(() => {
+    const t = tf.tanh(u);
+    return tf.sum(tf.log(tf.add(tf.mul(tf.tensor1d(scale), tf.sub(tf.scalar(1), tf.square(t))), tf.scalar(SQUASH_EPS))), 1) as tf.Tensor1D;
+  });
+}
+
+/** Entropy of a diagonal Gaussian per row of `logStd` `[n, d]`: Σ_i(½ + ½ log 2π + log σ_i). */
+export function gaussianEntropy(logStd: tf.Tensor): tf.Tensor1D {
+  return tf.tidy(() => tf.sum(tf.add(logStd, tf.scalar(0.5 + 0.5 * LOG_2PI)), 1) as tf.Tensor1D);
+}
+
+/** KL(p ‖ q) per row between diagonal Gaussians: Σ_i[log σ_q/σ_p + (σ_p² + (μ_p − μ_q)²)/(2σ_q²) − ½]. */
+export function gaussianKl(p: GaussianDistribution, q: GaussianDistribution): tf.Tensor1D {
+  return tf.tidy(() => {
+    const varP = tf.exp(tf.mul(tf.scalar(2), p.logStd));
+    const varQ = tf.exp(tf.mul(tf.scalar(2), q.logStd));
+    const term = tf.div(tf.add(varP, tf.square(tf.sub(p.mean, q.mean))), tf.mul(tf.scalar(2), varQ));
+    return tf.sum(tf.sub(tf.add(tf.sub(q.logStd, p.logStd), term), tf.scalar(0.5)), 1) as tf.Tensor1D;
+  });
+}
+
 /**
  * The affine map of a tanh-squashed action into the box [low, high]: a = bias + scale·tanh(u) with
  * scale = (high − low)/2 and bias = (high + low)/2, per dimension. Throws a DescentError naming the first dimension
@@ -324,7 +342,7 @@ export function squashAffine(where: string, low: Float32Array, high: Float32Arra
 }
 
 /** Infinite bounds are stored as ±float32 max so the non-finite check on load stays strict. */
-function boundsSafe(data: Float32Array): Float32Array {
+export function boundsSafe(data: Float32Array): Float32Array {
   if (data.every(Number.isFinite)) return data;
   return data.map((v) => (v === Infinity ? FLOAT32_MAX : v === -Infinity ? -FLOAT32_MAX : v));
 }

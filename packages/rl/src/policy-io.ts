@@ -101,7 +101,7 @@ export function loadPolicy(bytes: Uint8Array): CategoricalPolicy | GaussianPolic
   }
 }
 
-/** The gSDE branch of {@link loadPolicy}: feature network + mean head, the [f × d] log-σ matrix, bounds, clipMean. */
+/** The gSDE branch of {@link loadPolicy}: feature network + mean head, the [f × d] log-σ matrix, bounds, clipMean, flags. */
 function readGsdePolicy(
   header: Record<string, unknown>,
   tensors: Map<string, SavedTensor>,
@@ -109,13 +109,27 @@ function readGsdePolicy(
   norm: ObservationNormalization | undefined,
 ): GsdePolicy {
   if (typeof header.clipMean !== 'number') corrupt('malformed clipMean');
+  // Policies saved before the unsquashed (PPO) form existed carry neither flag: SAC's squashed, feature-learning actor.
+  const squash = header.squash ?? true;
+  const learnFeatures = header.learnFeatures ?? true;
+  if (typeof squash !== 'boolean' || typeof learnFeatures !== 'boolean') corrupt('malformed gSDE flags');
   const low = need(tensors, 'action.low', 1);
   const high = need(tensors, 'action.high', 1);
   const logStd = need(tensors, 'logStd', 2);
   const net = readNet(tensors, header.layers);
   const params = { net, logStd: ownedVariable(tf.tensor2d(logStd.data, logStd.shape as [number, number])) };
   try {
-    return new GsdePolicy({ envId, params, actionLow: low.data, actionHigh: high.data, clipMean: header.clipMean, observationNormalization: norm });
+    return new GsdePolicy({
+      envId,
+      params,
+      actionLow: unboundsSafe(low.data),
+      actionHigh: unboundsSafe(high.data),
+      clipMean: header.clipMean,
+      activation: header.activation as Activation,
+      squash,
+      learnFeatures,
+      observationNormalization: norm,
+    });
   } catch (e) {
     treeDispose(params);
     const message = e instanceof Error ? e.message : String(e);

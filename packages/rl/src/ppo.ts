@@ -26,6 +26,7 @@ import { adam, clipByGlobalNorm } from '@descent/optim';
 import { CategoricalPolicy } from './categorical-policy.js';
 import type { VectorEnv } from './env.js';
 import { GaussianPolicy } from './gaussian-policy.js';
+import { GsdePolicy } from './gsde-policy.js';
 import { makeEnv } from './make-env.js';
 import type { Activation, MlpParams } from './mlp.js';
 import { gatherRows, minibatchIndices } from './minibatches.js';
@@ -192,8 +193,16 @@ export interface PpoOptions {
   activation: Activation;
   /** CleanRL/SB3 orthogonal init. Default true. */
   orthogonalInit: boolean;
-  /** Initial log σ of Gaussian policies. Default 0. */
+  /** Initial log σ of Gaussian policies (every σ_ij of the gSDE matrix with `useSde`). Default 0. */
   logStdInit: number;
+  /**
+   * Generalized state-dependent exploration for Box actions ({@link GsdePolicy} unsquashed, SB3 `use_sde` with
+   * `ActorCriticPolicy`: noise z(s)·(σ⊙E) from the policy network's last hidden features, detached, with one matrix E
+   * per sub-environment held between resets). Default false.
+   */
+  useSde: boolean;
+  /** Resample the gSDE matrices every this many steps of a rollout; −1: only at the start of each rollout (SB3). Default −1. */
+  sdeSampleFreq: number;
 }
 
 /** SB3 `PPO` defaults (stable_baselines3/ppo/ppo.py), with CleanRL's Adam ε. */
@@ -221,29 +230,30 @@ export const ppoDefaults: PpoOptions = {
   activation: 'tanh',
   orthogonalInit: true,
   logStdInit: 0,
+  useSde: false,
+  sdeSampleFreq: -1,
 };
 
 /**
- * Per-environment presets from rl-baselines3-zoo `hyperparams/ppo.yml` (spec rl.md §9). Where the zoo uses gSDE
- * (Pendulum, MountainCarContinuous), which PPO here does not support (gSDE exists for SAC's actor only,
- * `GsdePolicy`), the preset keeps the other zoo values and documents the substitute (a lower initial log σ). The bandit and gridworld presets are for fast tests.
+ * Per-environment presets from rl-baselines3-zoo `hyperparams/ppo.yml` (spec rl.md §9), gSDE included where the zoo
+ * uses it (Pendulum, MountainCarContinuous). The bandit and gridworld presets are for fast tests.
  */
 export const ppoPresets: Record<string, Partial<PpoOptions>> = {
   'CartPole-v1': {
     numEnvs: 8, numSteps: 32, batchSize: 256, gaeLambda: 0.8, gamma: 0.98, numEpochs: 20, entCoef: 0,
     learningRate: 1e-3, linearLearningRate: true, clipRange: 0.2, linearClipRange: true,
   },
-  // zoo: use_sde True, sde_sample_freq 4 (PPO here explores with a plain Gaussian).
   'Pendulum-v1': {
     numEnvs: 4, numSteps: 1024, gaeLambda: 0.95, gamma: 0.9, numEpochs: 10, entCoef: 0, learningRate: 1e-3, clipRange: 0.2,
+    useSde: true, sdeSampleFreq: 4,
   },
   'Acrobot-v1': {
     normalizeObservations: true, normalizeRewards: true, numEnvs: 16, numSteps: 256, gaeLambda: 0.94, gamma: 0.99, numEpochs: 4, entCoef: 0,
   },
-  // zoo: use_sde True with log_std_init −3.29; without gSDE the same initial log σ is used for the plain Gaussian.
   'MountainCarContinuous-v0': {
     normalizeObservations: true, normalizeRewards: true, numEnvs: 1, batchSize: 256, numSteps: 8, gamma: 0.9999, learningRate: 7.77e-5,
     entCoef: 0.00429, clipRange: 0.1, numEpochs: 10, gaeLambda: 0.9, maxGradNorm: 5, vfCoef: 0.19, logStdInit: -3.29, orthogonalInit: false,
+    useSde: true,
   },
   'MountainCar-v0': { normalizeObservations: true, numEnvs: 16, numSteps: 16, gaeLambda: 0.98, gamma: 0.99, numEpochs: 4, entCoef: 0 },
   'Bandit-v0': { numEnvs: 8, numSteps: 16, batchSize: 64, numEpochs: 4, learningRate: 3e-3, gamma: 0.99, gaeLambda: 0.95, hidden: [16] },
@@ -269,7 +279,8 @@ export function checkPpoOptions(where: string, o: PpoOptions): PpoOptions {
   checkNumber(where, 'maxGradNorm', o.maxGradNorm, { greaterThan: 0 });
   checkNumber(where, 'targetKl', o.targetKl, { min: 0 });
   checkNumber(where, 'logStdInit', o.logStdInit);
-  for (const b of ['linearLearningRate', 'linearClipRange', 'normalizeAdvantage', 'normalizeObservations', 'normalizeRewards', 'orthogonalInit'] as const) {
+  if (o.sdeSampleFreq !== -1) checkNumber(where, 'sdeSampleFreq', o.sdeSampleFreq, { integer: true, min: 1 });
+  for (const b of ['linearLearningRate', 'linearClipRange', 'normalizeAdvantage', 'normalizeObservations', 'normalizeRewards', 'orthogonalInit', 'useSde'] as const) {
     checkBoolean(where, b, o[b]);
   }
   checkOneOf(where, 'activation', o.activation, ['tanh', 'relu'] as const);
@@ -310,13 +321,37 @@ export function resolveOptions<O extends object>(
 // The trainer machinery (shared with the drift trainers of lpo.ts / ta-lpo.ts)
 // ---------------------------------------------------------------------------------------------------------------
 
-/** A fresh policy for `env`'s action space: categorical for Discrete, diagonal Gaussian (clipped) for Box. */
-export function createPolicyFor(env: VectorEnv, envId: string, k: Key, o: { hidden: number[]; activation: Activation; orthogonalInit: boolean; logStdInit: number }): TrainablePolicy {
+/**
+ * A fresh policy for `env`'s action space: categorical for Discrete, diagonal Gaussian (clipped) for Box, or with
+ * `useSde` the unsquashed gSDE policy of SB3's `ActorCriticPolicy` (clip mean off, features detached).
+ */
+export function createPolicyFor(
+  env: VectorEnv,
+  envId: string,
+  k: Key,
+  o: { hidden: number[]; activation: Activation; orthogonalInit: boolean; logStdInit: number; useSde?: boolean },
+): TrainablePolicy {
   const obsDim = env.observationSpace.shape.reduce((a, b) => a * b, 1);
   if (env.actionSpace.kind === 'discrete') {
+    if (o.useSde) invalidOption('createPolicyFor', 'useSde', true, `a Box action space (${envId} has discrete actions)`);
     return CategoricalPolicy.create(k, { envId, observationDim: obsDim, actionDim: env.actionSpace.n, hidden: o.hidden, activation: o.activation, orthogonalInit: o.orthogonalInit });
   }
   const space = env.actionSpace;
+  if (o.useSde) {
+    return GsdePolicy.create(k, {
+      envId,
+      observationDim: obsDim,
+      actionLow: space.low,
+      actionHigh: space.high,
+      hidden: o.hidden,
+      activation: o.activation,
+      orthogonalInit: o.orthogonalInit,
+      logStdInit: o.logStdInit,
+      clipMean: 0,
+      squash: false,
+      learnFeatures: false,
+    });
+  }
   return GaussianPolicy.create(k, {
     envId,
     observationDim: obsDim,
@@ -380,6 +415,8 @@ export async function runPpoFamily(config: TrainConfig, o: PpoOptions, hooks: Pp
   const env = makeEnv(envId, { numEnvs: o.numEnvs, seed });
   const rootKey = makeKey(seed);
   const [policyKey, valueKey, rolloutKey, batchKey] = split(rootKey, 4);
+  // gSDE's matrices draw from a stream of their own, so runs without gSDE keep the keys (and results) they had.
+  const noiseKey = foldIn(rootKey, 4);
   const policy = createPolicyFor(env, envId, policyKey, o);
   const valueParams = initValueNetwork(valueKey, policy.observationDim, { hidden: o.hidden, orthogonalInit: o.orthogonalInit });
   const perIteration = o.numSteps * o.numEnvs;
@@ -414,6 +451,14 @@ export async function runPpoFamily(config: TrainConfig, o: PpoOptions, hooks: Pp
         valueActivation: vfAct,
         rewardScale: rewardScaler ? (r, term, trunc) => rewardScaler.scale(r, term, trunc) : undefined,
         onObservations: obsRms ? refreshNormalization : undefined,
+        // SB3 `collect_rollouts`: fresh gSDE matrices (one per sub-environment) at the start of every rollout and every
+        // sdeSampleFreq steps of it.
+        beforeStep:
+          policy instanceof GsdePolicy
+            ? (t) => {
+                if (t === 0 || (o.sdeSampleFreq > 0 && t % o.sdeSampleFreq === 0)) policy.resetNoise(foldIn(foldIn(noiseKey, it), t), o.numEnvs);
+              }
+            : undefined,
       });
       buffer.computeAdvantages(o.gamma, o.gaeLambda);
       const sums = { policyLoss: 0, valueLoss: 0, entropy: 0, kl: 0, clipFraction: 0, updates: 0 };

@@ -151,6 +151,8 @@ export interface CollectRolloutOptions {
   rewardScale?: (rewards: Float32Array, terminated: Uint8Array, truncated: Uint8Array) => Float32Array;
   /** Sees every raw observation batch before it is normalised (e.g. to update running statistics). */
   onObservations?: (observations: Float32Array) => void;
+  /** Called with the step index t ∈ [0, numSteps) before the policy samples step t (e.g. to reset gSDE noise). */
+  beforeStep?: (t: number) => void;
 }
 
 /**
@@ -180,6 +182,7 @@ export function collectRollout(
   for (let t = 0; t < buffer.numSteps; t++) {
     if (t > 0) options.onObservations?.(state.observations);
     const obs = policy.normalizeObservations(state.observations);
+    options.beforeStep?.(t);
     const sample = policy.sample(obs, keys[t]);
     const values = valuesHost(valueParams, obs, D, act);
     const result = env.step(sample.actions);

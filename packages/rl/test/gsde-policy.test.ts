@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { DescentError, key } from '@descent/core';
+import { DescentError, key, normalValues } from '@descent/core';
 import { GsdePolicy } from '../src/gsde-policy.js';
 import { loadPolicy } from '../src/policy-io.js';
 
@@ -191,5 +191,157 @@ describe('GsdePolicy (hand-computed)', () => {
     const logStd = tf.variable(tf.zeros([2, 1]));
     expect(() => new GsdePolicy({ envId: 'X', params: { net, logStd }, actionLow: opts.actionLow, actionHigh: opts.actionHigh })).toThrow(/logStd/);
     tf.dispose([...net.flatMap((l) => [l.w, l.b]), logStd]);
+  });
+});
+
+/** The hand actor's weights in SB3's on-policy configuration: tanh features, no mean clip, unsquashed, detached features. */
+function handOnPolicy(learnFeatures = false): GsdePolicy {
+  const v = (values: number[], shape: number[]): tf.Variable => tf.variable(tf.tensor(values, shape));
+  return new GsdePolicy({
+    envId: 'Hand',
+    params: {
+      net: [
+        { w: v([1, -1, 0.5, 2, 0.5, -1], [2, 3]), b: v([0.1, 0, -0.2], [3]) },
+        { w: v([1, 0, -1, 2, 0.5, -0.5], [3, 2]), b: v([0, 0.3], [2]) },
+      ],
+      logStd: v([-1, 0, -2, 0.5, -0.5, -1], [3, 2]),
+    },
+    actionLow: new Float32Array([-1, 0]),
+    actionHigh: new Float32Array([1, 4]),
+    activation: 'tanh',
+    clipMean: 0,
+    squash: false,
+    learnFeatures,
+  });
+}
+
+/** The on-policy form by hand in float64: z = tanh(o·W₀ + b₀), μ = z·W₁ + b₁, u = μ + z(σ⊙E), env action clip(u). */
+function onPolicyReference(obs: number[], noise: number[]): { raw: number[]; actions: number[]; logProb: number; entropy: number; mean: number[] } {
+  const w0 = [
+    [1, -1, 0.5],
+    [2, 0.5, -1],
+  ];
+  const b0 = [0.1, 0, -0.2];
+  const w1 = [
+    [1, 0],
+    [-1, 2],
+    [0.5, -0.5],
+  ];
+  const b1 = [0, 0.3];
+  const logStd = [
+    [-1, 0],
+    [-2, 0.5],
+    [-0.5, -1],
+  ];
+  const low = [-1, 0];
+  const high = [1, 4];
+  const z = [0, 1, 2].map((i) => Math.tanh(obs[0] * w0[0][i] + obs[1] * w0[1][i] + b0[i]));
+  const mean = [0, 1].map((j) => z.reduce((s, zi, i) => s + zi * w1[i][j], b1[j]));
+  let logProb = 0;
+  let entropy = 0;
+  const raw = [0, 1].map((j) => {
+    let u = mean[j];
+    let variance = 1e-6;
+    for (let i = 0; i < 3; i++) {
+      const s = Math.exp(logStd[i][j]);
+      u += z[i] * s * noise[i * 2 + j];
+      variance += z[i] * z[i] * s * s;
+    }
+    logProb += -0.5 * ((u - mean[j]) ** 2 / variance + Math.log(variance) + Math.log(2 * Math.PI));
+    entropy += 0.5 * Math.log(2 * Math.PI * Math.E * variance);
+    return u;
+  });
+  return { raw, actions: raw.map((u, j) => Math.min(high[j], Math.max(low[j], u))), logProb, entropy, mean };
+}
+
+describe('GsdePolicy, on-policy form (SB3 ActorCriticPolicy with use_sde; hand-computed)', () => {
+  const obsFlat = Float32Array.from(observations.flat());
+
+  it('sample with matrices held by resetNoise: row r uses matrix r; u, clip(u) and log π(u) as by hand; logProb and entropy agree', async (ctx) => {
+    if (tf.getBackend() !== 'cpu') ctx.skip('sample reads the features back synchronously (CPU backend)');
+    const policy = handOnPolicy();
+    const k = key(5);
+    policy.resetNoise(k, 2);
+    const matrices = Array.from(normalValues(k, 12));
+    const s = policy.sample(obsFlat, key(99));
+    const lp = await policy.logProb(policy.params, tf.tensor2d(obsFlat, [2, 2]), policy.actionsTensor(s.raw, 2)).data();
+    const h = await policy.entropy(policy.params, tf.tensor2d(obsFlat, [2, 2])).data();
+    observations.forEach((o, r) => {
+      const ref = onPolicyReference(o, matrices.slice(r * 6, r * 6 + 6));
+      for (let j = 0; j < 2; j++) {
+        expect(s.raw[r * 2 + j]).toBeCloseTo(ref.raw[j], 5);
+        expect(s.actions[r * 2 + j]).toBeCloseTo(ref.actions[j], 5);
+      }
+      expect(s.logProbs[r]).toBeCloseTo(ref.logProb, 4);
+      expect(lp[r]).toBeCloseTo(ref.logProb, 4);
+      expect(h[r]).toBeCloseTo(ref.entropy, 4);
+    });
+    // at least one coordinate of this example lies outside its bounds, so the clip is exercised
+    expect(Array.from(s.raw).some((u, i) => u !== s.actions[i])).toBe(true);
+    // held until the next reset: the same draw again (the key is not used); a new reset changes it
+    expect(Array.from(policy.sample(obsFlat, key(7)).raw)).toEqual(Array.from(s.raw));
+    policy.resetNoise(key(6), 2);
+    expect(Array.from(policy.sample(obsFlat, key(7)).raw)).not.toEqual(Array.from(s.raw));
+    // a row count other than the held matrices': fresh per-row matrices from the key
+    const one = policy.sample(obsFlat.slice(0, 2), key(8));
+    const ref = onPolicyReference(observations[0], Array.from(normalValues(key(8), 6)));
+    expect(one.raw[0]).toBeCloseTo(ref.raw[0], 5);
+    policy.dispose();
+  });
+
+  it('act: deterministic actions are clip(μ(s)) with no mean clip; distribution gives log σ = ½ log Var u; KL(p‖p) = 0', async (ctx) => {
+    if (tf.getBackend() !== 'cpu') ctx.skip('act reads back synchronously (CPU backend)');
+    const policy = handOnPolicy();
+    const a = policy.act(obsFlat, { deterministic: true });
+    observations.forEach((o, r) => {
+      const { mean } = onPolicyReference(o, new Array(6).fill(0));
+      expect(a[r * 2]).toBeCloseTo(Math.min(1, Math.max(-1, mean[0])), 5);
+      expect(a[r * 2 + 1]).toBeCloseTo(Math.min(4, Math.max(0, mean[1])), 5);
+    });
+    const d = policy.distribution(policy.params, tf.tensor2d(obsFlat, [2, 2]));
+    const ref = onPolicyReference(observations[1], new Array(6).fill(0));
+    const logStd = await d.logStd.data();
+    // entropy per dim is ½ log(2πe) + log σ_j: recover Σ_j log σ_j from the hand entropy
+    expect(logStd[2] + logStd[3]).toBeCloseTo(ref.entropy - Math.log(2 * Math.PI * Math.E), 4);
+    expect(Array.from(await policy.kl(d, d).data())).toEqual([0, 0]);
+    policy.dispose();
+  });
+
+  it('learnFeatures false detaches z(s) in the variance: ∂log π/∂W₀ flows through the mean only', async () => {
+    const obs = tf.tensor2d(obsFlat, [2, 2]);
+    const u = tf.tensor2d([0.4, 1.2, -0.3, 2.5], [2, 2]);
+    const detached = handOnPolicy(false);
+    const learned = handOnPolicy(true);
+    const gradW0 = (p: GsdePolicy): tf.Tensor =>
+      tf.grad((w: tf.Tensor) => tf.sum(p.logProb({ net: [{ w, b: p.params.net[0].b }, p.params.net[1]], logStd: p.params.logStd }, obs, u)))(p.params.net[0].w);
+    // the same objective with the variance's features computed outside the graph
+    const zConst = tf.tanh(tf.add(tf.matMul(obs, detached.params.net[0].w), detached.params.net[0].b));
+    const byHand = tf.grad((w: tf.Tensor) => {
+      const z = tf.tanh(tf.add(tf.matMul(obs, w as tf.Tensor2D), detached.params.net[0].b));
+      const mean = tf.add(tf.matMul(z, detached.params.net[1].w), detached.params.net[1].b);
+      const variance = tf.add(tf.matMul(tf.square(zConst), tf.exp(tf.mul(2, detached.params.logStd))), 1e-6);
+      return tf.sum(tf.mul(-0.5, tf.add(tf.add(tf.div(tf.square(tf.sub(u, mean)), variance), tf.log(variance)), Math.log(2 * Math.PI))));
+    })(detached.params.net[0].w);
+    const got = await gradW0(detached).data();
+    const want = await byHand.data();
+    got.forEach((g, i) => expect(g).toBeCloseTo(want[i] as number, 4));
+    const withFeatures = await gradW0(learned).data();
+    expect(Math.max(...Array.from(withFeatures).map((g, i) => Math.abs(g - (want[i] as number))))).toBeGreaterThan(1e-2);
+    detached.dispose();
+    learned.dispose();
+  });
+
+  it('save/loadPolicy keeps the on-policy flags (tanh, unsquashed, detached, no mean clip) and infinite bounds', async (ctx) => {
+    if (tf.getBackend() !== 'cpu') ctx.skip('save reads weights back synchronously (CPU backend)');
+    const policy = handOnPolicy();
+    const g = loadPolicy(policy.save()) as GsdePolicy;
+    expect([g.activation, g.squash, g.learnFeatures, g.clipMean]).toEqual(['tanh', false, false, 0]);
+    expect(Array.from(g.act(obsFlat, { deterministic: true }))).toEqual(Array.from(policy.act(obsFlat, { deterministic: true })));
+    const open = GsdePolicy.create(key(1), {
+      envId: 'X', observationDim: 2, actionLow: new Float32Array([-Infinity]), actionHigh: new Float32Array([Infinity]), squash: false, activation: 'tanh', orthogonalInit: true, logStdInit: 0,
+    });
+    const back = loadPolicy(open.save()) as GsdePolicy;
+    expect([back.actionLow[0], back.actionHigh[0]]).toEqual([-Infinity, Infinity]);
+    for (const p of [g, policy, open, back]) p.dispose();
   });
 });

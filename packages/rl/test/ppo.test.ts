@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { DescentError } from '@descent/core';
 import { ppoLoss, trainPpo } from '../src/ppo.js';
 import { evaluate } from '../src/evaluate.js';
+import { GsdePolicy } from '../src/gsde-policy.js';
 
 async function scalar(t: tf.Tensor): Promise<number> {
   const v = (await t.data())[0];
@@ -65,6 +66,40 @@ describe('trainPpo', () => {
     expect(meanReturn).toBeGreaterThan(150);
     policy.dispose();
   }, 120_000);
+
+  it('useSde: an unsquashed GsdePolicy whose matrices are reset at every rollout start and every sdeSampleFreq steps', async (ctx) => {
+    if (tf.getBackend() !== 'cpu') ctx.skip('RL training runs on the CPU backend (sync reads)');
+    const resets: number[] = [];
+    const original = GsdePolicy.prototype.resetNoise;
+    GsdePolicy.prototype.resetNoise = function (this: GsdePolicy, k, count) {
+      resets.push(count);
+      return original.call(this, k, count);
+    };
+    try {
+      const counts: number[] = [];
+      const run = (sdeSampleFreq: number) =>
+        trainPpo(
+          { env: 'Pendulum-v1', seed: 0, totalSteps: 512, numEnvs: 2, numSteps: 128, batchSize: 64, numEpochs: 2, useSde: true, sdeSampleFreq },
+          { onIteration: () => void counts.push(tf.memory().numTensors) },
+        );
+      const { policy, history } = await run(4);
+      expect(policy).toBeInstanceOf(GsdePolicy);
+      const g = policy as GsdePolicy;
+      expect([g.squash, g.learnFeatures, g.clipMean, g.activation]).toEqual([false, false, 0, 'tanh']);
+      expect(history).toHaveLength(2);
+      // 2 rollouts × 128 steps / 4, one matrix per sub-environment each time
+      expect(resets).toEqual(new Array(64).fill(2));
+      expect(new Set(counts).size).toBe(1);
+      policy.dispose();
+      resets.length = 0;
+      (await run(-1)).policy.dispose();
+      expect(resets).toEqual([2, 2]);
+    } finally {
+      GsdePolicy.prototype.resetNoise = original;
+    }
+    await expect(trainPpo({ env: 'CartPole-v1', seed: 0, totalSteps: 10, useSde: true })).rejects.toThrow(/useSde/);
+    await expect(trainPpo({ env: 'Pendulum-v1', seed: 0, totalSteps: 10, sdeSampleFreq: 0 })).rejects.toThrow(/sdeSampleFreq/);
+  });
 
   it('solves the bandit, and the tensor count is flat across iterations', async (ctx) => {
     if (tf.getBackend() !== 'cpu') ctx.skip('RL training runs on the CPU backend (sync reads)');
