@@ -337,32 +337,18 @@ export function createPolicyFor(
     return CategoricalPolicy.create(k, { envId, observationDim: obsDim, actionDim: env.actionSpace.n, hidden: o.hidden, activation: o.activation, orthogonalInit: o.orthogonalInit });
   }
   const space = env.actionSpace;
-  if (o.useSde) {
-    return GsdePolicy.create(k, {
-      envId,
-      observationDim: obsDim,
-      actionLow: space.low,
-      actionHigh: space.high,
-      hidden: o.hidden,
-      activation: o.activation,
-      orthogonalInit: o.orthogonalInit,
-      logStdInit: o.logStdInit,
-      clipMean: 0,
-      squash: false,
-      learnFeatures: false,
-    });
-  }
-  return GaussianPolicy.create(k, {
+  const common = {
     envId,
     observationDim: obsDim,
-    actionDim: space.low.length,
     actionLow: space.low,
     actionHigh: space.high,
     hidden: o.hidden,
     activation: o.activation,
     orthogonalInit: o.orthogonalInit,
     logStdInit: o.logStdInit,
-  });
+  };
+  if (o.useSde) return GsdePolicy.create(k, { ...common, clipMean: 0, squash: false, learnFeatures: false });
+  return GaussianPolicy.create(k, { ...common, actionDim: space.low.length });
 }
 
 /**

@@ -4,57 +4,80 @@ import { DescentError, key, normalValues } from '@descent/core';
 import { GsdePolicy } from '../src/gsde-policy.js';
 import { loadPolicy } from '../src/policy-io.js';
 
-/** A 2-input, one-hidden-layer (3 ReLU features), 2-action gSDE actor with hand-picked weights. */
-function handPolicy(clipMean = 2): GsdePolicy {
-  const v = (values: number[], shape: number[]): tf.Variable => tf.variable(tf.tensor(values, shape));
+// Hand-picked weights of a 2-input, one-hidden-layer (3 features), 2-action gSDE policy, used by every hand check.
+const W0 = [
+  [1, -1, 0.5],
+  [2, 0.5, -1],
+];
+const B0 = [0.1, 0, -0.2];
+const W1 = [
+  [1, 0],
+  [-1, 2],
+  [0.5, -0.5],
+];
+const B1 = [0, 0.3];
+const LOG_STD = [
+  [-1, 0],
+  [-2, 0.5],
+  [-0.5, -1],
+];
+const LOW = [-1, 0];
+const HIGH = [1, 4];
+
+/** The hand weights as a GsdePolicy; `options` picks the configuration (default: SAC's, with clipMean 2). */
+function handGsde(options: { clipMean?: number; activation?: 'relu' | 'tanh'; squash?: boolean; learnFeatures?: boolean } = {}): GsdePolicy {
+  const v = (values: number[][] | number[], shape: number[]): tf.Variable => tf.variable(tf.tensor(values.flat(), shape));
   return new GsdePolicy({
     envId: 'Hand',
-    params: {
-      net: [
-        { w: v([1, -1, 0.5, 2, 0.5, -1], [2, 3]), b: v([0.1, 0, -0.2], [3]) },
-        { w: v([1, 0, -1, 2, 0.5, -0.5], [3, 2]), b: v([0, 0.3], [2]) },
-      ],
-      logStd: v([-1, 0, -2, 0.5, -0.5, -1], [3, 2]),
-    },
-    actionLow: new Float32Array([-1, 0]),
-    actionHigh: new Float32Array([1, 4]),
-    clipMean,
+    params: { net: [{ w: v(W0, [2, 3]), b: v(B0, [3]) }, { w: v(W1, [3, 2]), b: v(B1, [2]) }], logStd: v(LOG_STD, [3, 2]) },
+    actionLow: new Float32Array(LOW),
+    actionHigh: new Float32Array(HIGH),
+    ...options,
   });
 }
 
-/** The same actor evaluated by hand in float64: features, clipped mean, u = μ + z(σ⊙E), log π with the tanh term. */
+/** SAC's configuration of the hand actor. */
+function handPolicy(clipMean = 2): GsdePolicy {
+  return handGsde({ clipMean });
+}
+
+/**
+ * By hand in float64: features z = act(o·W₀ + b₀), mean μ = z·W₁ + b₁ (clipped when clipMean > 0), u = μ + z(σ⊙E),
+ * Var u_j = Σ_i z_i²σ_ij² + 1e-6, and log N(u; μ, Var u) summed over dimensions.
+ */
+function handGaussian(obs: number[], noise: number[], activation: 'relu' | 'tanh', clipMean: number): { u: number[]; mean: number[]; logN: number; variance: number[] } {
+  const act = activation === 'relu' ? (x: number) => Math.max(0, x) : Math.tanh;
+  const z = [0, 1, 2].map((i) => act(obs[0] * W0[0][i] + obs[1] * W0[1][i] + B0[i]));
+  const mean = [0, 1].map((j) => {
+    const m = z.reduce((s, zi, i) => s + zi * W1[i][j], B1[j]);
+    return clipMean > 0 ? Math.min(clipMean, Math.max(-clipMean, m)) : m;
+  });
+  let logN = 0;
+  const variance: number[] = [];
+  const u = [0, 1].map((j) => {
+    let uj = mean[j];
+    let vj = 1e-6;
+    for (let i = 0; i < 3; i++) {
+      const s = Math.exp(LOG_STD[i][j]);
+      uj += z[i] * s * noise[i * 2 + j];
+      vj += z[i] * z[i] * s * s;
+    }
+    variance.push(vj);
+    logN += -0.5 * ((uj - mean[j]) ** 2 / vj + Math.log(vj) + Math.log(2 * Math.PI));
+    return uj;
+  });
+  return { u, mean, logN, variance };
+}
+
+/** SAC's actor by hand: ReLU features, clipped mean, a = b + s·tanh u, log π with the tanh term. */
 function reference(obs: number[], noise: number[], clipMean = 2): { actions: number[]; logProb: number; mean: number[] } {
-  const w0 = [
-    [1, -1, 0.5],
-    [2, 0.5, -1],
-  ];
-  const b0 = [0.1, 0, -0.2];
-  const w1 = [
-    [1, 0],
-    [-1, 2],
-    [0.5, -0.5],
-  ];
-  const b1 = [0, 0.3];
-  const logStd = [
-    [-1, 0],
-    [-2, 0.5],
-    [-0.5, -1],
-  ];
-  const z = [0, 1, 2].map((i) => Math.max(0, obs[0] * w0[0][i] + obs[1] * w0[1][i] + b0[i]));
-  const mean = [0, 1].map((j) => Math.min(clipMean, Math.max(-clipMean, z.reduce((s, zi, i) => s + zi * w1[i][j], b1[j]))));
+  const { u, mean, logN } = handGaussian(obs, noise, 'relu', clipMean);
   const scale = [1, 2];
   const bias = [0, 2];
-  let logProb = 0;
-  const actions = [0, 1].map((j) => {
-    let u = mean[j];
-    let variance = 1e-6;
-    for (let i = 0; i < 3; i++) {
-      const s = Math.exp(logStd[i][j]);
-      u += z[i] * s * noise[i * 2 + j];
-      variance += z[i] * z[i] * s * s;
-    }
-    const t = Math.tanh(u);
-    logProb += -0.5 * ((u - mean[j]) ** 2 / variance + Math.log(variance) + Math.log(2 * Math.PI)) - Math.log(scale[j] * (1 - t * t) + 1e-6);
+  let logProb = logN;
+  const actions = u.map((uj, j) => {
+    const t = Math.tanh(uj);
+    logProb -= Math.log(scale[j] * (1 - t * t) + 1e-6);
     return bias[j] + scale[j] * t;
   });
   return { actions, logProb, mean };
@@ -194,64 +217,16 @@ describe('GsdePolicy (hand-computed)', () => {
   });
 });
 
-/** The hand actor's weights in SB3's on-policy configuration: tanh features, no mean clip, unsquashed, detached features. */
+/** The hand weights in SB3's on-policy configuration: tanh features, no mean clip, unsquashed, detached features. */
 function handOnPolicy(learnFeatures = false): GsdePolicy {
-  const v = (values: number[], shape: number[]): tf.Variable => tf.variable(tf.tensor(values, shape));
-  return new GsdePolicy({
-    envId: 'Hand',
-    params: {
-      net: [
-        { w: v([1, -1, 0.5, 2, 0.5, -1], [2, 3]), b: v([0.1, 0, -0.2], [3]) },
-        { w: v([1, 0, -1, 2, 0.5, -0.5], [3, 2]), b: v([0, 0.3], [2]) },
-      ],
-      logStd: v([-1, 0, -2, 0.5, -0.5, -1], [3, 2]),
-    },
-    actionLow: new Float32Array([-1, 0]),
-    actionHigh: new Float32Array([1, 4]),
-    activation: 'tanh',
-    clipMean: 0,
-    squash: false,
-    learnFeatures,
-  });
+  return handGsde({ activation: 'tanh', clipMean: 0, squash: false, learnFeatures });
 }
 
-/** The on-policy form by hand in float64: z = tanh(o·W₀ + b₀), μ = z·W₁ + b₁, u = μ + z(σ⊙E), env action clip(u). */
+/** The on-policy form by hand: env action clip(u), log π = log N(u), entropy Σ_j ½ log(2πe·Var u_j). */
 function onPolicyReference(obs: number[], noise: number[]): { raw: number[]; actions: number[]; logProb: number; entropy: number; mean: number[] } {
-  const w0 = [
-    [1, -1, 0.5],
-    [2, 0.5, -1],
-  ];
-  const b0 = [0.1, 0, -0.2];
-  const w1 = [
-    [1, 0],
-    [-1, 2],
-    [0.5, -0.5],
-  ];
-  const b1 = [0, 0.3];
-  const logStd = [
-    [-1, 0],
-    [-2, 0.5],
-    [-0.5, -1],
-  ];
-  const low = [-1, 0];
-  const high = [1, 4];
-  const z = [0, 1, 2].map((i) => Math.tanh(obs[0] * w0[0][i] + obs[1] * w0[1][i] + b0[i]));
-  const mean = [0, 1].map((j) => z.reduce((s, zi, i) => s + zi * w1[i][j], b1[j]));
-  let logProb = 0;
-  let entropy = 0;
-  const raw = [0, 1].map((j) => {
-    let u = mean[j];
-    let variance = 1e-6;
-    for (let i = 0; i < 3; i++) {
-      const s = Math.exp(logStd[i][j]);
-      u += z[i] * s * noise[i * 2 + j];
-      variance += z[i] * z[i] * s * s;
-    }
-    logProb += -0.5 * ((u - mean[j]) ** 2 / variance + Math.log(variance) + Math.log(2 * Math.PI));
-    entropy += 0.5 * Math.log(2 * Math.PI * Math.E * variance);
-    return u;
-  });
-  return { raw, actions: raw.map((u, j) => Math.min(high[j], Math.max(low[j], u))), logProb, entropy, mean };
+  const { u, mean, logN, variance } = handGaussian(obs, noise, 'tanh', 0);
+  const entropy = variance.reduce((h, v) => h + 0.5 * Math.log(2 * Math.PI * Math.E * v), 0);
+  return { raw: u, actions: u.map((uj, j) => Math.min(HIGH[j], Math.max(LOW[j], uj))), logProb: logN, entropy, mean };
 }
 
 describe('GsdePolicy, on-policy form (SB3 ActorCriticPolicy with use_sde; hand-computed)', () => {
