@@ -10,7 +10,7 @@
  * 3.4 vs 7.1–7.3 ms; Adam 1.5 vs 4.4 ms; V8 11.3, one core, `packages/optim/bench`).
  *
  * Why chunks: the tensors live in tfjs's `Float32Array`s, which WebAssembly cannot address. Each
- * chunk of `chunk` elements (8,192 by default: the working set of the longest rules stays in L2) is
+ * chunk of `chunk` elements (8,192 by default, the fastest of 4,096 / 8,192 / 16,384 on diffGrad) is
  * copied into the module's memory, computed there, and the outputs copied back, so main-memory
  * traffic is the same as the scalar loop's and the extra copies hit the cache. Every input of a chunk
  * is copied in before any output of it is written, and outputs are copied out of the module's
@@ -57,12 +57,13 @@ function i32x4Bytes(value: number): number[] {
   return [...lane, ...lane, ...lane, ...lane];
 }
 
-const get = (local: number): number[] => [...[op.localGet], ...uleb(local)];
-const set = (local: number): number[] => [...[op.localSet], ...uleb(local)];
+const get = (local: number): number[] => [op.localGet, ...uleb(local)];
+const set = (local: number): number[] => [op.localSet, ...uleb(local)];
 
 /**
- * Vector constants, each materialised once before the loop into its own local: V8 (11.3, x64)
- * rebuilds a `v128.const` at every use, which made the `exp` polynomial 4× slower inside the loop.
+ * Vector constants, each materialised once before the loop into its own local: one 18-byte
+ * `v128.const` per distinct value instead of one per use keeps modules small (Chromium compiles
+ * modules over 4 KB only asynchronously on the main thread). Speed was the same either way (V8 11.3).
  */
 interface ConstantPool {
   f32(value: number): number[];
@@ -162,6 +163,70 @@ export interface WasmSimdKernel {
   chunk: number;
 }
 
+/** The per-element nodes of the graph, or `undefined` when one has no SIMD form here (see {@link wasmSimdKernel}). */
+function simdNodes(roots: readonly Expr[]): Expr[] | undefined {
+  const elementwise = topologicalOrder(roots).filter((e) => !e.uniform);
+  if (elementwise.some((e) => unsupported.has(e.op))) return undefined;
+  // Comparisons yield lane masks, which only select can consume.
+  const maskMisused = elementwise.some((e) => e.args.some((a, i) => a.boolean && !(e.op === 'select' && i === 0)));
+  return maskMisused || roots.some((r) => r.boolean) ? undefined : elementwise;
+}
+
+/** Where a kernel's values live: uniform arguments, one memory region per input read and per stored root. */
+interface KernelLayout {
+  uniforms: Expr[];
+  inputRegions: number[];
+  regionOfInput: Map<number, number>;
+  outputs: ({ region: number } | { input: number })[];
+  regions: number;
+}
+
+function kernelLayout(inputNames: readonly string[], roots: readonly Expr[], elementwise: readonly Expr[]): KernelLayout {
+  // Uniform nodes read per element (or returned) become arguments; constants go to the constant pool.
+  const uniforms = [...new Set([...elementwise.flatMap((e) => e.args), ...roots].filter((a) => a.uniform && a.op !== 'const'))];
+  const inputRegions: number[] = [];
+  const regionOfInput = new Map<number, number>();
+  for (const e of elementwise) {
+    if (e.op !== 'input') continue;
+    const k = inputNames.indexOf(e.name as string);
+    if (k < 0) throw new Error(`fused WASM kernel: unknown input '${e.name}'`);
+    regionOfInput.set(e.id, inputRegions.length);
+    inputRegions.push(k);
+  }
+  let regions = inputRegions.length;
+  // A root that is an input unchanged is copied out of that input's region, not stored again.
+  const outputs = roots.map((r) => (r.op === 'input' ? { input: regionOfInput.get(r.id) as number } : { region: regions++ }));
+  return { uniforms, inputRegions, regionOfInput, outputs, regions };
+}
+
+/** The instructions computing one per-element node onto the stack (`ref` pushes an argument, `load` an input). */
+function emitNode(e: Expr, ref: (a: Expr) => number[], load: (input: Expr) => number[], scratch: readonly [number, number, number, number], pool: ConstantPool): number[] {
+  const [a, b, c] = e.args as [Expr, Expr, Expr];
+  switch (e.op) {
+    case 'input':
+      return load(e);
+    case 'select':
+      return [...ref(b), ...ref(c), ...ref(a), ...simdOp(simd.bitselect)];
+    case 'square':
+      return [...ref(a), ...ref(a), ...simdOp(simd.f32x4Mul)];
+    case 'sign':
+      // sign(x) = x > 0 ? 1 : (x < 0 ? −1 : x): keeps ±0 and NaN, as Math.sign.
+      return [
+        ...pool.f32(1), ...pool.f32(-1), ...ref(a), ...ref(a), ...pool.f32(0), ...simdOp(simd.f32x4Lt), ...simdOp(simd.bitselect),
+        ...ref(a), ...pool.f32(0), ...simdOp(simd.f32x4Gt), ...simdOp(simd.bitselect),
+      ];
+    case 'exp':
+      return [...ref(a), ...emitExp(scratch, pool)];
+    default: {
+      const binary = binaryOps[e.op];
+      if (binary !== undefined) return [...ref(a), ...ref(b), ...simdOp(binary)];
+      const unary = unaryOps[e.op];
+      if (unary !== undefined) return [...ref(a), ...simdOp(unary)];
+      throw new Error(`fused WASM kernel: unexpected op ${e.op}`);
+    }
+  }
+}
+
 /**
  * Compiles an expression graph to a SIMD module, or `undefined` when it uses an operation without a
  * SIMD form here (`log`, `tanh`, `pow` on per-element values) or a comparison outside `select`.
@@ -173,38 +238,9 @@ export function wasmSimdKernel(
 ): WasmSimdKernel | undefined {
   const chunk = options.chunk ?? WASM_CHUNK;
   if (!Number.isInteger(chunk) || chunk <= 0 || chunk % 4 !== 0) throw new Error(`fused WASM kernel: chunk ${chunk} must be a positive multiple of 4`);
-  const order = topologicalOrder(roots);
-  const elementwise = order.filter((e) => !e.uniform);
-  if (elementwise.some((e) => unsupported.has(e.op))) return undefined;
-  const booleanUsers = new Set<number>();
-  for (const e of elementwise) e.args.forEach((a, i) => a.boolean && !(e.op === 'select' && i === 0) && booleanUsers.add(a.id));
-  if (booleanUsers.size > 0 || roots.some((r) => r.boolean)) return undefined;
-
-  // Uniform nodes read per element (or returned) become arguments; constants become v128.const.
-  const uniforms: Expr[] = [];
-  const uniformIds = new Set<number>();
-  const addUniform = (a: Expr): void => {
-    if (a.uniform && a.op !== 'const' && !uniformIds.has(a.id)) {
-      uniformIds.add(a.id);
-      uniforms.push(a);
-    }
-  };
-  elementwise.forEach((e) => e.args.forEach(addUniform));
-  roots.forEach(addUniform);
-
-  const inputRegions: number[] = [];
-  const regionOfInput = new Map<number, number>();
-  for (const e of elementwise) {
-    if (e.op !== 'input') continue;
-    const k = inputNames.indexOf(e.name as string);
-    if (k < 0) throw new Error(`fused WASM kernel: unknown input '${e.name}'`);
-    regionOfInput.set(e.id, inputRegions.length);
-    inputRegions.push(k);
-  }
-  let regions = inputRegions.length;
-  const outputs = roots.map((r) =>
-    r.op === 'input' ? { input: regionOfInput.get(r.id) as number } : { region: regions++ },
-  );
+  const elementwise = simdNodes(roots);
+  if (elementwise === undefined) return undefined;
+  const { uniforms, inputRegions, regionOfInput, outputs, regions } = kernelLayout(inputNames, roots, elementwise);
 
   // Locals: 0 = len, 1…U = uniforms, then i, end, one v128 per uniform splat and per node, four exp
   // scratch, then the constant pool.
@@ -218,6 +254,7 @@ export function wasmSimdKernel(
   const pool = constantPool(nextV128 + 4);
   const bytesPerRegion = chunk * 4;
   const ref = (a: Expr): number[] => (a.op === 'const' ? pool.f32(a.value as number) : get(localOf.get(a.id) as number));
+  const load = (input: Expr): number[] => [...get(iLocal), ...simdMemory(simd.load, (regionOfInput.get(input.id) as number) * bytesPerRegion)];
 
   const setup: number[] = [];
   uniforms.forEach((u, j) => {
@@ -229,44 +266,20 @@ export function wasmSimdKernel(
   // end = ⌈len/4⌉·16 bytes: the padding lanes compute on stale memory and are never copied out.
   setup.push(...get(0), op.i32Const, ...sleb(3), op.i32Add, op.i32Const, ...sleb(-4), op.i32And, op.i32Const, ...sleb(2), op.i32Shl, ...set(endLocal));
   const loop: number[] = [op.block, op.void, op.loop, op.void, ...get(iLocal), ...get(endLocal), op.i32GeU, op.brIf, 1];
-  for (const e of elementwise) {
-    const [a, b, c] = e.args;
-    if (e.op === 'input') {
-      loop.push(...get(iLocal), ...simdMemory(simd.load, (regionOfInput.get(e.id) as number) * bytesPerRegion));
-    } else if (e.op === 'select') {
-      loop.push(...ref(b as Expr), ...ref(c as Expr), ...ref(a as Expr), ...simdOp(simd.bitselect));
-    } else if (e.op === 'square') {
-      loop.push(...ref(a as Expr), ...ref(a as Expr), ...simdOp(simd.f32x4Mul));
-    } else if (e.op === 'sign') {
-      // sign(x) = x > 0 ? 1 : (x < 0 ? −1 : x): keeps ±0 and NaN, as Math.sign.
-      loop.push(...pool.f32(1), ...pool.f32(-1), ...ref(a as Expr), ...ref(a as Expr), ...pool.f32(0), ...simdOp(simd.f32x4Lt));
-      loop.push(...simdOp(simd.bitselect), ...ref(a as Expr), ...pool.f32(0), ...simdOp(simd.f32x4Gt), ...simdOp(simd.bitselect));
-    } else if (e.op === 'exp') {
-      loop.push(...ref(a as Expr), ...emitExp(scratch, pool));
-    } else if (binaryOps[e.op] !== undefined) {
-      loop.push(...ref(a as Expr), ...ref(b as Expr), ...simdOp(binaryOps[e.op] as number));
-    } else if (unaryOps[e.op] !== undefined) {
-      loop.push(...ref(a as Expr), ...simdOp(unaryOps[e.op] as number));
-    } else {
-      throw new Error(`fused WASM kernel: unexpected op ${e.op}`);
-    }
-    loop.push(...set(localOf.get(e.id) as number));
-  }
+  for (const e of elementwise) loop.push(...emitNode(e, ref, load, scratch, pool), ...set(localOf.get(e.id) as number));
   roots.forEach((r, k) => {
     const out = outputs[k] as { region?: number };
     if (out.region !== undefined) loop.push(...get(iLocal), ...ref(r), ...simdMemory(simd.store, out.region * bytesPerRegion));
   });
   loop.push(...get(iLocal), op.i32Const, ...sleb(16), op.i32Add, ...set(iLocal), op.br, 0, op.end, op.end);
-  const v128Count = nextV128 + 4 + pool.size - (endLocal + 1);
-  const body = [...pool.prelude(), ...setup, ...loop];
 
   const bytes = encodeModule({
     params: [valType.i32, ...uniforms.map(() => valType.f32)],
     locals: [
       { count: 2, type: valType.i32 },
-      { count: v128Count, type: valType.v128 },
+      { count: nextV128 + 4 + pool.size - (endLocal + 1), type: valType.v128 },
     ],
-    body,
+    body: [...pool.prelude(), ...setup, ...loop],
     pages: Math.max(1, Math.ceil((regions * bytesPerRegion) / 65536)),
   });
   return { bytes, uniforms, inputRegions, outputs, chunk };
