@@ -234,76 +234,94 @@ describe('GsdePolicy, on-policy form (SB3 ActorCriticPolicy with use_sde; hand-c
 
   it('sample with matrices held by resetNoise: row r uses matrix r; u, clip(u) and log π(u) as by hand; logProb and entropy agree', async (ctx) => {
     if (tf.getBackend() !== 'cpu') ctx.skip('sample reads the features back synchronously (CPU backend)');
-    const policy = handOnPolicy();
-    const k = key(5);
-    policy.resetNoise(k, 2);
-    const matrices = Array.from(normalValues(k, 12));
-    const s = policy.sample(obsFlat, key(99));
-    const lp = await policy.logProb(policy.params, tf.tensor2d(obsFlat, [2, 2]), policy.actionsTensor(s.raw, 2)).data();
-    const h = await policy.entropy(policy.params, tf.tensor2d(obsFlat, [2, 2])).data();
-    observations.forEach((o, r) => {
-      const ref = onPolicyReference(o, matrices.slice(r * 6, r * 6 + 6));
-      for (let j = 0; j < 2; j++) {
-        expect(s.raw[r * 2 + j]).toBeCloseTo(ref.raw[j], 5);
-        expect(s.actions[r * 2 + j]).toBeCloseTo(ref.actions[j], 5);
-      }
-      expect(s.logProbs[r]).toBeCloseTo(ref.logProb, 4);
-      expect(lp[r]).toBeCloseTo(ref.logProb, 4);
-      expect(h[r]).toBeCloseTo(ref.entropy, 4);
-    });
-    // at least one coordinate of this example lies outside its bounds, so the clip is exercised
-    expect(Array.from(s.raw).some((u, i) => u !== s.actions[i])).toBe(true);
-    // held until the next reset: the same draw again (the key is not used); a new reset changes it
-    expect(Array.from(policy.sample(obsFlat, key(7)).raw)).toEqual(Array.from(s.raw));
-    policy.resetNoise(key(6), 2);
-    expect(Array.from(policy.sample(obsFlat, key(7)).raw)).not.toEqual(Array.from(s.raw));
-    // a row count other than the held matrices': fresh per-row matrices from the key
-    const one = policy.sample(obsFlat.slice(0, 2), key(8));
-    const ref = onPolicyReference(observations[0], Array.from(normalValues(key(8), 6)));
-    expect(one.raw[0]).toBeCloseTo(ref.raw[0], 5);
-    policy.dispose();
+    // Tensors made for the checks are freed with the scope (the policies' variables by dispose).
+    tf.engine().startScope();
+    try {
+      const policy = handOnPolicy();
+      const k = key(5);
+      policy.resetNoise(k, 2);
+      const matrices = Array.from(normalValues(k, 12));
+      const s = policy.sample(obsFlat, key(99));
+      const lp = await policy.logProb(policy.params, tf.tensor2d(obsFlat, [2, 2]), policy.actionsTensor(s.raw, 2)).data();
+      const h = await policy.entropy(policy.params, tf.tensor2d(obsFlat, [2, 2])).data();
+      observations.forEach((o, r) => {
+        const ref = onPolicyReference(o, matrices.slice(r * 6, r * 6 + 6));
+        for (let j = 0; j < 2; j++) {
+          expect(s.raw[r * 2 + j]).toBeCloseTo(ref.raw[j], 5);
+          expect(s.actions[r * 2 + j]).toBeCloseTo(ref.actions[j], 5);
+        }
+        expect(s.logProbs[r]).toBeCloseTo(ref.logProb, 4);
+        expect(lp[r]).toBeCloseTo(ref.logProb, 4);
+        expect(h[r]).toBeCloseTo(ref.entropy, 4);
+      });
+      // at least one coordinate of this example lies outside its bounds, so the clip is exercised
+      expect(Array.from(s.raw).some((u, i) => u !== s.actions[i])).toBe(true);
+      // held until the next reset: the same draw again (the key is not used); a new reset changes it
+      expect(Array.from(policy.sample(obsFlat, key(7)).raw)).toEqual(Array.from(s.raw));
+      policy.resetNoise(key(6), 2);
+      expect(Array.from(policy.sample(obsFlat, key(7)).raw)).not.toEqual(Array.from(s.raw));
+      // a row count other than the held matrices': fresh per-row matrices from the key
+      const one = policy.sample(obsFlat.slice(0, 2), key(8));
+      const ref = onPolicyReference(observations[0], Array.from(normalValues(key(8), 6)));
+      expect(one.raw[0]).toBeCloseTo(ref.raw[0], 5);
+      policy.dispose();
+    } finally {
+      tf.engine().endScope();
+    }
   });
 
   it('act: deterministic actions are clip(μ(s)) with no mean clip; distribution gives log σ = ½ log Var u; KL(p‖p) = 0', async (ctx) => {
     if (tf.getBackend() !== 'cpu') ctx.skip('act reads back synchronously (CPU backend)');
-    const policy = handOnPolicy();
-    const a = policy.act(obsFlat, { deterministic: true });
-    observations.forEach((o, r) => {
-      const { mean } = onPolicyReference(o, new Array(6).fill(0));
-      expect(a[r * 2]).toBeCloseTo(Math.min(1, Math.max(-1, mean[0])), 5);
-      expect(a[r * 2 + 1]).toBeCloseTo(Math.min(4, Math.max(0, mean[1])), 5);
-    });
-    const d = policy.distribution(policy.params, tf.tensor2d(obsFlat, [2, 2]));
-    const ref = onPolicyReference(observations[1], new Array(6).fill(0));
-    const logStd = await d.logStd.data();
-    // entropy per dim is ½ log(2πe) + log σ_j: recover Σ_j log σ_j from the hand entropy
-    expect(logStd[2] + logStd[3]).toBeCloseTo(ref.entropy - Math.log(2 * Math.PI * Math.E), 4);
-    expect(Array.from(await policy.kl(d, d).data())).toEqual([0, 0]);
-    policy.dispose();
+    // Tensors made for the checks are freed with the scope (the policies' variables by dispose).
+    tf.engine().startScope();
+    try {
+      const policy = handOnPolicy();
+      const a = policy.act(obsFlat, { deterministic: true });
+      observations.forEach((o, r) => {
+        const { mean } = onPolicyReference(o, new Array(6).fill(0));
+        expect(a[r * 2]).toBeCloseTo(Math.min(1, Math.max(-1, mean[0])), 5);
+        expect(a[r * 2 + 1]).toBeCloseTo(Math.min(4, Math.max(0, mean[1])), 5);
+      });
+      const d = policy.distribution(policy.params, tf.tensor2d(obsFlat, [2, 2]));
+      const ref = onPolicyReference(observations[1], new Array(6).fill(0));
+      const logStd = await d.logStd.data();
+      // entropy per dim is ½ log(2πe) + log σ_j: recover Σ_j log σ_j from the hand entropy
+      expect(logStd[2] + logStd[3]).toBeCloseTo(ref.entropy - Math.log(2 * Math.PI * Math.E), 4);
+      expect(Array.from(await policy.kl(d, d).data())).toEqual([0, 0]);
+      policy.dispose();
+    } finally {
+      tf.engine().endScope();
+    }
   });
 
   it('learnFeatures false detaches z(s) in the variance: ∂log π/∂W₀ flows through the mean only', async () => {
-    const obs = tf.tensor2d(obsFlat, [2, 2]);
-    const u = tf.tensor2d([0.4, 1.2, -0.3, 2.5], [2, 2]);
-    const detached = handOnPolicy(false);
-    const learned = handOnPolicy(true);
-    const gradW0 = (p: GsdePolicy): tf.Tensor =>
-      tf.grad((w: tf.Tensor) => tf.sum(p.logProb({ net: [{ w, b: p.params.net[0].b }, p.params.net[1]], logStd: p.params.logStd }, obs, u)))(p.params.net[0].w);
-    // the same objective with the variance's features computed outside the graph
-    const zConst = tf.tanh(tf.add(tf.matMul(obs, detached.params.net[0].w), detached.params.net[0].b));
-    const byHand = tf.grad((w: tf.Tensor) => {
-      const z = tf.tanh(tf.add(tf.matMul(obs, w as tf.Tensor2D), detached.params.net[0].b));
-      const mean = tf.add(tf.matMul(z, detached.params.net[1].w), detached.params.net[1].b);
-      const variance = tf.add(tf.matMul(tf.square(zConst), tf.exp(tf.mul(2, detached.params.logStd))), 1e-6);
-      return tf.sum(tf.mul(-0.5, tf.add(tf.add(tf.div(tf.square(tf.sub(u, mean)), variance), tf.log(variance)), Math.log(2 * Math.PI))));
-    })(detached.params.net[0].w);
-    const got = await gradW0(detached).data();
-    const want = await byHand.data();
-    got.forEach((g, i) => expect(g).toBeCloseTo(want[i] as number, 4));
-    const withFeatures = await gradW0(learned).data();
-    expect(Math.max(...Array.from(withFeatures).map((g, i) => Math.abs(g - (want[i] as number))))).toBeGreaterThan(1e-2);
-    detached.dispose();
-    learned.dispose();
+    // Tensors made for the checks are freed with the scope (the policies' variables by dispose).
+    tf.engine().startScope();
+    try {
+      const obs = tf.tensor2d(obsFlat, [2, 2]);
+      const u = tf.tensor2d([0.4, 1.2, -0.3, 2.5], [2, 2]);
+      const detached = handOnPolicy(false);
+      const learned = handOnPolicy(true);
+      const gradW0 = (p: GsdePolicy): tf.Tensor =>
+        tf.grad((w: tf.Tensor) => tf.sum(p.logProb({ net: [{ w, b: p.params.net[0].b }, p.params.net[1]], logStd: p.params.logStd }, obs, u)))(p.params.net[0].w);
+      // the same objective with the variance's features computed outside the graph
+      const zConst = tf.tanh(tf.add(tf.matMul(obs, detached.params.net[0].w), detached.params.net[0].b));
+      const byHand = tf.grad((w: tf.Tensor) => {
+        const z = tf.tanh(tf.add(tf.matMul(obs, w as tf.Tensor2D), detached.params.net[0].b));
+        const mean = tf.add(tf.matMul(z, detached.params.net[1].w), detached.params.net[1].b);
+        const variance = tf.add(tf.matMul(tf.square(zConst), tf.exp(tf.mul(2, detached.params.logStd))), 1e-6);
+        return tf.sum(tf.mul(-0.5, tf.add(tf.add(tf.div(tf.square(tf.sub(u, mean)), variance), tf.log(variance)), Math.log(2 * Math.PI))));
+      })(detached.params.net[0].w);
+      const got = await gradW0(detached).data();
+      const want = await byHand.data();
+      got.forEach((g, i) => expect(g).toBeCloseTo(want[i] as number, 4));
+      const withFeatures = await gradW0(learned).data();
+      expect(Math.max(...Array.from(withFeatures).map((g, i) => Math.abs(g - (want[i] as number))))).toBeGreaterThan(1e-2);
+      detached.dispose();
+      learned.dispose();
+    } finally {
+      tf.engine().endScope();
+    }
   });
 
   it('save/loadPolicy keeps the on-policy flags (tanh, unsquashed, detached, no mean clip) and infinite bounds', async (ctx) => {
